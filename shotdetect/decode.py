@@ -1,0 +1,292 @@
+"""Stream frames out of a video file: the only module that talks to PyAV.
+
+Each decoded frame becomes a :class:`Frame` with its presentation index, its exact time, and a small
+YUV analysis copy taken as a strided view of the decoded planes (nearly free, unlike a libswscale
+rescale of every frame). The decoded frame itself is kept only as a handle, so that a keyframe can be
+rendered at full size later without a second decode.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from .errors import DecodeError, InputError
+from .timeline import VideoInfo
+
+__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "ANALYSIS_WIDTH"]
+
+log = logging.getLogger(__name__)
+
+#: Target width of the analysis copy, in pixels; the real width lies between this and twice this.
+ANALYSIS_WIDTH = 160
+#: Pixel formats whose planes can be read directly as 8-bit Y, U, V.
+_PLANAR_8BIT = {
+    "yuv420p": (2, 2), "yuvj420p": (2, 2), "yuv422p": (2, 1), "yuvj422p": (2, 1),
+    "yuv444p": (1, 1), "yuvj444p": (1, 1), "yuv440p": (1, 2), "yuvj440p": (1, 2),
+    "yuv411p": (4, 1), "yuv410p": (4, 4), "yuva420p": (2, 2), "yuva444p": (1, 1),
+}
+#: Consecutive undecodable packets after which the file is considered broken beyond repair.
+_MAX_CONSECUTIVE_ERRORS = 200
+
+
+@dataclass
+class Frame:
+    """One decoded frame: where it is, when it is, and a small copy for analysis.
+
+    Attributes
+    ----------
+    index : int
+        0-based position in presentation (decode output) order.
+    time : Fraction
+        Seconds since the first frame, from pts x time_base.
+    y, u, v : ndarray of uint8, shape (h, w)
+        Analysis-size luma and chroma planes (chroma resampled to the luma grid).
+    source : av.VideoFrame
+        The decoded frame, to render a full-size keyframe with :func:`render_frame`.
+    """
+
+    index: int
+    time: Fraction
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    source: av.VideoFrame
+
+
+def _plane(frame: av.VideoFrame, i: int) -> np.ndarray:
+    p = frame.planes[i]
+    return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[: p.height, : p.width]
+
+
+def _shrink(plane: np.ndarray, step: int, size: tuple[int, int]) -> np.ndarray:
+    """Downscale by reading every ``step//2``-th pixel, then area-averaging 2x2 (cheap anti-aliasing)."""
+    half = max(1, step // 2)
+    view = plane[::half, ::half]
+    if view.shape[1] == size[0] and view.shape[0] == size[1]:
+        return np.ascontiguousarray(view)
+    return cv2.resize(np.ascontiguousarray(view), size, interpolation=cv2.INTER_AREA)
+
+
+class VideoReader:
+    """An open video file that yields :class:`Frame` objects; use :func:`open_video`.
+
+    Streams the file once: memory stays constant however long the video is.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0):
+        self.path = Path(path)
+        _check_path(self.path)
+        try:
+            self._container = av.open(str(self.path), metadata_errors="ignore")
+        except av.error.FileNotFoundError as exc:
+            raise InputError(f"{self.path}: no such file") from exc
+        except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{self.path}: not a video file ({_reason(exc)})") from exc
+        if not self._container.streams.video:
+            self._container.close()
+            kinds = sorted({s.type for s in self._container.streams}) or ["no streams"]
+            raise InputError(f"{self.path}: no video stream (found: {', '.join(kinds)})")
+        self._stream = self._container.streams.video[0]
+        cc = self._stream.codec_context
+        cc.thread_type = "AUTO"
+        if threads:
+            cc.thread_count = threads
+        if not cc.width or not cc.height:
+            self._container.close()
+            raise InputError(f"{self.path}: video stream has no picture size (unsupported codec?)")
+        self.info = self._read_info()
+        step = max(1, self.info.width // analysis_width)
+        self._step = step
+        self.analysis_size = (max(1, self.info.width // step), max(1, self.info.height // step))
+        self.warnings: list[str] = []
+        self.corrupt_packets = 0
+
+    def _read_info(self) -> VideoInfo:
+        s = self._stream
+        cc = s.codec_context
+        fps = s.average_rate or s.guessed_rate or s.base_rate
+        tb = s.time_base
+        duration = None
+        if s.duration is not None and tb:
+            duration = Fraction(s.duration) * tb
+        elif self._container.duration:
+            duration = Fraction(self._container.duration, av.time_base)
+        frames = s.frames or (int(round(duration * fps)) if duration and fps else None)
+        sar = s.sample_aspect_ratio or cc.sample_aspect_ratio or Fraction(1)
+        return VideoInfo(
+            path=str(self.path),
+            width=cc.width,
+            height=cc.height,
+            sample_aspect_ratio=Fraction(sar) if sar else Fraction(1),
+            fps=Fraction(fps) if fps else None,
+            frame_count=frames or None,
+            duration=duration,
+            time_base=Fraction(tb) if tb else None,
+            start_time=Fraction(s.start_time) * tb if s.start_time is not None and tb else Fraction(0),
+            codec=cc.name or "",
+            pix_fmt=cc.format.name if cc.format else "",
+        )
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    def _decoded(self) -> Iterator[av.VideoFrame]:
+        """Decode packet by packet so one corrupt packet is skipped instead of ending the video."""
+        consecutive = 0
+        try:
+            packets = self._container.demux(self._stream)
+            while True:
+                try:
+                    packet = next(packets)
+                except StopIteration:
+                    return
+                except av.error.FFmpegError as exc:
+                    # The demuxer itself failed (truncated container): keep what was decoded.
+                    self._warn(f"stopped reading at a damaged part of the file ({_reason(exc)})")
+                    yield from self._flush()
+                    return
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as exc:
+                    consecutive += 1
+                    self.corrupt_packets += 1
+                    if consecutive >= _MAX_CONSECUTIVE_ERRORS:
+                        raise DecodeError(f"{self.path}: too many undecodable packets ({_reason(exc)})") from exc
+                    continue
+                consecutive = 0
+                yield from frames
+        finally:
+            if self.corrupt_packets:
+                self._warn(f"skipped {self.corrupt_packets} undecodable packet(s)")
+
+    def _flush(self) -> Iterator[av.VideoFrame]:
+        try:
+            yield from self._stream.codec_context.decode(None)
+        except av.error.FFmpegError:
+            return
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+            log.warning("%s: %s", self.path.name, message)
+
+    def __iter__(self) -> Iterator[Frame]:
+        tb = self.info.time_base or Fraction(1, 1000)
+        step_time = 1 / self.info.fps if self.info.fps else Fraction(1, 25)
+        t0: Fraction | None = None
+        last: Fraction | None = None
+        index = 0
+        for vf in self._decoded():
+            if vf.pts is not None:
+                t = Fraction(vf.pts) * tb
+            else:
+                t = (last + step_time) if last is not None else Fraction(0)
+            if t0 is None:
+                t0 = t
+                self.info = replace(self.info, rotation=(-int(round(vf.rotation or 0))) % 360, start_time=t)
+            last = t
+            y, u, v = self._analysis_planes(vf)
+            yield Frame(index=index, time=t - t0, y=y, u=u, v=v, source=vf)
+            index += 1
+        if index == 0:
+            raise DecodeError(f"{self.path}: no decodable video frames")
+
+    def _analysis_planes(self, vf: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        size = self.analysis_size
+        fmt = vf.format.name
+        sub = _PLANAR_8BIT.get(fmt)
+        if sub is not None and vf.width == self.info.width and vf.height == self.info.height:
+            y = _shrink(_plane(vf, 0), self._step, size)
+            cstep = max(1, self._step // sub[0]) if sub[0] == sub[1] else self._step
+            u = _chroma(_plane(vf, 1), self._step, sub, size, cstep)
+            v = _chroma(_plane(vf, 2), self._step, sub, size, cstep)
+            return y, u, v
+        if fmt == "gray":
+            y = _shrink(_plane(vf, 0), self._step, size)
+            flat = np.full_like(y, 128)
+            return y, flat, flat
+        # Anything else (10-bit, RGB, palette, odd mid-stream size): let libswscale convert.
+        small = vf.reformat(width=size[0], height=size[1], format="yuv444p")
+        return _plane(small, 0).copy(), _plane(small, 1).copy(), _plane(small, 2).copy()
+
+
+def _chroma(plane: np.ndarray, step: int, sub: tuple[int, int], size: tuple[int, int], cstep: int) -> np.ndarray:
+    if sub[0] == sub[1]:
+        return _shrink(plane, cstep, size)
+    sx, sy = max(1, step // sub[0]), max(1, step // sub[1])
+    return cv2.resize(np.ascontiguousarray(plane[::sy, ::sx]), size, interpolation=cv2.INTER_AREA)
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a video file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    if path.is_file() and size == 0:
+        raise InputError(f"{path}: empty file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def open_video(path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0) -> VideoReader:
+    """Open a video for streaming analysis.
+
+    Raises
+    ------
+    InputError
+        The path is missing, a directory, empty, not a video, or has no video stream.
+    """
+    return VideoReader(path, analysis_width=analysis_width, threads=threads)
+
+
+def render_frame(frame: av.VideoFrame, info: VideoInfo, *, max_size: int | None = None) -> np.ndarray:
+    """Full-size BGR image of a decoded frame as a viewer sees it: square pixels, rotation applied.
+
+    Parameters
+    ----------
+    max_size : int, optional
+        Limit the longer side to this many pixels.
+    """
+    sar = info.sample_aspect_ratio or Fraction(1)
+    width = int(round(frame.width * float(sar)))
+    height = frame.height
+    if max_size and max(width, height) > max_size:
+        scale = max_size / max(width, height)
+        width, height = int(round(width * scale)), int(round(height * scale))
+    width, height = max(2, width), max(2, height)
+    if (width, height) == (frame.width, frame.height):
+        image = frame.to_ndarray(format="bgr24")
+    else:
+        image = frame.reformat(width=width, height=height, format="bgr24", interpolation="AREA").to_ndarray()
+    rotation = info.rotation % 360
+    if rotation == 90:
+        image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+    elif rotation == 180:
+        image = cv2.rotate(image, cv2.ROTATE_180)
+    elif rotation == 270:
+        image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return image

@@ -1,0 +1,44 @@
+"""Tell a flash (a brief exposure spike over the same picture) from a cut.
+
+After a camera flash, a lightning strike or a muzzle flare, the picture comes back to what it was
+a few frames earlier; after a cut it does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..features.histogram import bhattacharyya
+from .window import SignalWindow
+
+__all__ = ["is_flash"]
+
+#: Longest flash, in seconds (about 5 frames at 25 fps).
+FLASH_SECONDS = 0.2
+
+
+def is_flash(w: SignalWindow, i: int) -> bool:
+    """Whether the change at window position ``i`` is undone within :data:`FLASH_SECONDS`.
+
+    Frames up to that long before the change are compared with frames up to that long after it
+    (the pair straddling the change excluded); if some pair is much closer than the two frames
+    either side of the change, the picture came back: the change was part of a flash, including
+    the decay of a flash that spreads over several frames.
+    """
+    if i < 1:
+        return False
+    span = w.frames(FLASH_SECONDS, minimum=2)
+    jump_hist = float(w.bhattacharyya[i])
+    jump_pix = _pixel_distance(w, i - 1, i)
+    for k in range(max(0, i - span), i):
+        for j in range(i, min(len(w), i + span + 1)):
+            if (k, j) == (i - 1, i):
+                continue
+            if (float(bhattacharyya(w.hists[k], w.hists[j])) < 0.35 * jump_hist
+                    and _pixel_distance(w, k, j) < 0.7 * jump_pix):
+                return True
+    return False
+
+
+def _pixel_distance(w: SignalWindow, a: int, b: int) -> float:
+    return float(np.abs(w.thumbs[a].astype(np.int16) - w.thumbs[b]).mean())

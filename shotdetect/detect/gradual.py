@@ -1,0 +1,191 @@
+"""Gradual transitions: fades through a flat colour, dissolves and wipes.
+
+A fade drives the picture's contrast to (nearly) zero and back, so it is found from the contrast
+curve: a run of flat frames with a monotonic ramp on either side.
+
+A dissolve or wipe shows as a run of frames whose change is well above the shot's usual activity.
+Each such run is checked against the frames just outside it, A (before) and B (after): in a
+dissolve every frame in between is a blend ``a*A + b*B + c`` of them (solved by least squares), in
+a wipe every pixel equals either A or B. Camera motion and action satisfy neither, which is what
+keeps pans, zooms and fast movement from being reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from ..features.histogram import bhattacharyya
+from .candidates import Candidate
+from .window import SignalWindow
+
+__all__ = ["find_fades", "find_blends", "FLAT_CONTRAST"]
+
+#: Luma standard deviation (fraction of full scale) below which a frame counts as flat (black, white).
+FLAT_CONTRAST = 0.02
+#: A flat hold shorter than this joins fade-out and fade-in into one transition, in seconds.
+FADE_HOLD_SECONDS = 0.5
+#: Longest gradual transition looked for, in seconds.
+MAX_GRADUAL_SECONDS = 4.0
+#: Window of the median that gives a shot's usual activity, in seconds.
+ACTIVITY_BASELINE_SECONDS = 4.0
+#: Blend fit error, relative to the A-B difference, above which a run is not a dissolve.
+MAX_BLEND_ERROR = 0.25
+#: Least mean luma difference between A and B (grey levels) for a dissolve or wipe.
+MIN_ENDPOINT_DIFF = 15.0
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Inclusive index ranges of the True runs of a boolean array."""
+    if not len(mask):
+        return []
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return [(int(s), int(e) - 1) for s, e in zip(edges[::2], edges[1::2])]
+
+
+def _ramp(c: np.ndarray, i: int, step: int, limit: int) -> int:
+    """Walk from flat frame ``i`` in direction ``step`` while contrast keeps rising; return where it peaks.
+
+    A frame or two without a new peak (noise, a held frame) does not end the ramp; three do.
+    """
+    best, j, n = i, i, len(c)
+    while 0 <= j + step < n and abs(j + step - i) <= limit and abs(j - best) < 3:
+        j += step
+        if c[j] > c[best] + 1e-3:
+            best = j
+    return best
+
+
+def _flat(w: SignalWindow, scale: float) -> np.ndarray:
+    """Frames that are one flat, dark or bright, colour: what a fade goes through.
+
+    Mid-grey flat frames (an overcast sky, a wall) are left out: editors fade through black or white.
+    """
+    return (w.contrast < FLAT_CONTRAST * scale) & ((w.luma < 0.25) | (w.luma > 0.75))
+
+
+def find_fades(w: SignalWindow, *, threshold_scale: float = 1.0) -> list[Candidate]:
+    """Fades out to and in from a flat frame, merged into one transition when the hold is short."""
+    c = w.contrast
+    limit = w.frames(MAX_GRADUAL_SECONDS)
+    hold_max = w.frames(FADE_HOLD_SECONDS)
+    flat = _flat(w, threshold_scale)
+    found: list[Candidate] = []
+    for h0, h1 in _runs(flat):
+        out_start = _ramp(c, h0, -1, limit)
+        in_end = _ramp(c, h1, +1, limit)
+        # The ramp ends at the last frame whose contrast still changes: the frames between it and
+        # the hold are the fade; a jump of one frame is a cut to or from black, not a fade.
+        has_out = h0 - out_start >= 3 and c[out_start] - c[h0] > 2 * FLAT_CONTRAST
+        has_in = in_end - h1 >= 3 and c[in_end] - c[h1] > 2 * FLAT_CONTRAST
+        if not has_out and not has_in:
+            continue
+        hold = h1 - h0 + 1
+        at_end = h1 == len(c) - 1
+        if has_out and has_in and hold <= hold_max:
+            spans = [(out_start + 1, in_end - 1, h1 + 1)]
+        else:
+            spans = []
+            if has_out:
+                # The hold belongs to the fade when it is short or ends the video.
+                end = h1 if (hold <= hold_max or at_end) and not has_in else h0 - 1
+                spans.append((out_start + 1, end, h0))
+            if has_in:
+                start = h0 if hold <= hold_max and not has_out else h1 + 1
+                spans.append((start, in_end - 1, h1 + 1))
+        for s, e, mid in spans:
+            if e < s:
+                continue
+            depth = float(max(c[s - 1] if s else c[s], c[min(e + 1, len(c) - 1)]))
+            score = float(np.clip(0.5 + depth / (4 * FLAT_CONTRAST) * 0.5, 0.5, 1.0))
+            found.append(Candidate("fade", w.start + min(max(mid, s), e), w.start + s, w.start + e, score))
+    return found
+
+
+def _blend_error(a: np.ndarray, b: np.ndarray, m: np.ndarray) -> tuple[float, float, float]:
+    """Fit ``m ~ p*a + q*b + r``; return the mean absolute error and the weights p, q."""
+    design = np.stack([a, b, np.ones_like(a)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, m, rcond=None)
+    return float(np.abs(m - design @ coef).mean()), float(coef[0]), float(coef[1])
+
+
+def _rising(values: list[float]) -> float:
+    """Rank correlation of a sequence with time: 1 when it only ever increases."""
+    if len(values) < 3 or np.ptp(values) == 0:
+        return 0.0
+    ranks = np.argsort(np.argsort(values))
+    return float(np.corrcoef(ranks, np.arange(len(values)))[0, 1])
+
+
+def _coherence(mask: np.ndarray) -> float:
+    """Fraction of horizontally and vertically adjacent pixel pairs that agree: 1 for one clean edge."""
+    same = (mask[:, 1:] == mask[:, :-1]).mean() + (mask[1:, :] == mask[:-1, :]).mean()
+    return float(same / 2)
+
+
+def _classify_run(thumbs: np.ndarray, shape: tuple[int, int], s: int, e: int) -> tuple[str, float, int] | None:
+    """Whether frames ``s..e`` go from A = frame s-1 to B = frame e+1 by blending or by wiping.
+
+    Returns (kind, relative error, first frame closer to B) or None when neither explains them.
+    """
+    n = len(thumbs)
+    a, b = thumbs[max(0, s - 1)], thumbs[min(n - 1, e + 1)]
+    spread = float(np.abs(a - b).mean())
+    blend_err, weight_b, wipe_err, share_b, coherent = [], [], [], [], []
+    for m in range(s, e + 1):
+        err, p, q = _blend_error(a, b, thumbs[m])
+        blend_err.append(err / spread)
+        weight_b.append(q - p)
+        da, db = np.abs(thumbs[m] - a), np.abs(thumbs[m] - b)
+        wipe_err.append(float(np.minimum(da, db).mean()) / spread)
+        closer = (db < da).reshape(shape)
+        share_b.append(float(closer.mean()))
+        coherent.append(_coherence(closer))
+    blend, wipe = float(np.median(blend_err)), float(np.median(wipe_err))
+    # A dissolve moves steadily from A to B; a wipe grows one clean region of B.
+    if blend <= MAX_BLEND_ERROR and _rising(weight_b) > 0.8:
+        turn = next((s + k for k, d in enumerate(weight_b) if d > 0), (s + e + 1) // 2)
+        return "dissolve", blend, turn
+    if wipe <= MAX_BLEND_ERROR and _rising(share_b) > 0.8 and float(np.median(coherent)) > 0.9:
+        turn = next((s + k for k, f in enumerate(share_b) if f > 0.5), (s + e + 1) // 2)
+        return "wipe", wipe, turn
+    return None
+
+
+def find_blends(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_scale: float = 1.0) -> list[Candidate]:
+    """Dissolves and wipes: runs of raised activity whose frames are explained by their endpoints.
+
+    Parameters
+    ----------
+    exclude : list of (start, end)
+        Window positions already explained (cuts, fades), inclusive.
+    """
+    n = len(w)
+    if n < 5:
+        return []
+    act = w.residual
+    base = median_filter(act, size=w.frames(ACTIVITY_BASELINE_SECONDS, minimum=25) | 1, mode="nearest")
+    active = act > np.maximum(0.006 * threshold_scale, 2.5 * threshold_scale * base)
+    for s, e in exclude:
+        active[max(0, s):e + 1] = False
+    filled = active.copy()
+    filled[1:-1] |= active[:-2] & active[2:]  # bridge single quiet frames
+    limit = w.frames(MAX_GRADUAL_SECONDS)
+    min_len = w.frames(0.1, minimum=3)
+    shape = w.thumbs.shape[1:]
+    thumbs = w.thumbs.reshape(n, -1).astype(np.float64)
+    found: list[Candidate] = []
+    for s, e in _runs(filled):
+        if e - s + 1 < min_len or e - s + 1 > limit:
+            continue
+        ia, ib = max(0, s - 1), min(n - 1, e + 1)
+        spread = float(np.abs(thumbs[ia] - thumbs[ib]).mean())
+        if spread < MIN_ENDPOINT_DIFF * threshold_scale or float(bhattacharyya(w.hists[ia], w.hists[ib])) < 0.1:
+            continue
+        verdict = _classify_run(thumbs, shape, s, e)
+        if verdict is None:
+            continue
+        kind, err, turn = verdict
+        score = float(np.clip(1.0 - err / (2 * MAX_BLEND_ERROR), 0.0, 1.0))
+        found.append(Candidate(kind, w.start + turn, w.start + s, w.start + e, score))
+    return found

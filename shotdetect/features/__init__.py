@@ -1,0 +1,92 @@
+"""Per-frame features and frame-to-frame distances: the signals every detector reads.
+
+:class:`FeatureExtractor` turns the stream of decoded :class:`~shotdetect.decode.Frame` objects into
+a stream of :class:`FrameSignals`, one per frame, each holding the distances to the previous frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import cv2
+import numpy as np
+
+from .flow import MotionEstimator, mean_abs_diff
+from .histogram import bhattacharyya, kl_divergence, yuv_histogram
+from .sharpness import sharpness
+
+__all__ = ["FrameSignals", "FeatureExtractor", "SIGNAL_COLUMNS"]
+
+#: Names of the scalar signals, in the order of :meth:`FrameSignals.row`, as written by ``--stats``.
+SIGNAL_COLUMNS = ("bhattacharyya", "kl", "diff", "flow", "residual", "luma", "contrast", "sharpness")
+
+
+@dataclass(frozen=True)
+class FrameSignals:
+    """Features of one frame and its distances to the previous frame (zero for the first frame).
+
+    Attributes
+    ----------
+    bhattacharyya, kl : float
+        Colour-histogram distances to the previous frame.
+    diff : float
+        Mean absolute luma difference to the previous frame, in [0, 1].
+    flow : float
+        Mean optical-flow length from the previous frame, as a fraction of the frame diagonal.
+    residual : float
+        Luma difference left after motion compensation, in [0, 1].
+    luma, contrast : float
+        Mean and standard deviation of luma, in [0, 1]; both tend to a constant in a fade.
+    sharpness : float
+        Variance of the Laplacian of the analysis frame.
+    hist : ndarray, shape (3, bins)
+        Colour histogram, kept for comparisons across more than one frame.
+    thumb : ndarray of uint8, shape (h, w)
+        Small luma image, kept for comparisons across more than one frame.
+    """
+
+    index: int
+    time: Fraction
+    bhattacharyya: float
+    kl: float
+    diff: float
+    flow: float
+    residual: float
+    luma: float
+    contrast: float
+    sharpness: float
+    hist: np.ndarray
+    thumb: np.ndarray
+
+    def row(self) -> tuple[float, ...]:
+        return tuple(getattr(self, name) for name in SIGNAL_COLUMNS)
+
+
+class FeatureExtractor:
+    """Computes :class:`FrameSignals` for consecutive frames, remembering only the previous one."""
+
+    def __init__(self, analysis_size: tuple[int, int]):
+        self._motion = MotionEstimator(analysis_size)
+        w, h = analysis_size
+        self._thumb_size = (max(8, w // 2), max(6, h // 2))
+        self._prev_hist: np.ndarray | None = None
+        self._prev_y: np.ndarray | None = None
+
+    def push(self, index: int, time: Fraction, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> FrameSignals:
+        hist = yuv_histogram(y, u, v)
+        mean, std = cv2.meanStdDev(y)
+        if self._prev_hist is None:
+            bd = kl = diff = flow = residual = 0.0
+        else:
+            bd = float(bhattacharyya(self._prev_hist, hist))
+            kl = float(kl_divergence(self._prev_hist, hist))
+            diff = mean_abs_diff(self._prev_y, y)
+            flow, residual = self._motion.compare(self._prev_y, y)
+        self._prev_hist, self._prev_y = hist, y
+        thumb = cv2.resize(y, self._thumb_size, interpolation=cv2.INTER_AREA)
+        return FrameSignals(
+            index=index, time=time, bhattacharyya=bd, kl=kl, diff=diff, flow=flow, residual=residual,
+            luma=float(mean[0, 0]) / 255.0, contrast=float(std[0, 0]) / 255.0, sharpness=sharpness(y),
+            hist=hist, thumb=thumb,
+        )
