@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..features import FrameSignals
 from .candidates import Candidate
 from .flashes import is_flash
 from .window import SignalWindow
 
-__all__ = ["cut_strength", "find_cuts", "CUT_THRESHOLD", "CUT_CONTRAST"]
+__all__ = ["cut_strength", "cut_strength_of", "find_cuts", "CUT_THRESHOLD", "CUT_CONTRAST"]
 
 #: Least frame-to-frame change (in units of :func:`cut_strength`) that can be a cut at all.
 CUT_THRESHOLD = 0.12
@@ -94,3 +95,9 @@ def find_cuts(w: SignalWindow, *, threshold: float = CUT_THRESHOLD, contrast: fl
             continue
         found.append(Candidate("cut", frame, frame, frame, score))
     return found
+
+
+def cut_strength_of(s: FrameSignals) -> float:
+    """:func:`cut_strength` of a single frame's signals."""
+    unexplained = min(1.0, max(0.0, s.residual / max(s.diff, 1e-6)))
+    return 0.5 * (s.bhattacharyya * unexplained + 2.0 * s.residual)

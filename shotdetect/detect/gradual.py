@@ -163,9 +163,14 @@ def find_blends(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sc
     n = len(w)
     if n < 5:
         return []
-    act = w.residual
-    base = median_filter(act, size=w.frames(ACTIVITY_BASELINE_SECONDS, minimum=25) | 1, mode="nearest")
-    active = act > np.maximum(0.006 * threshold_scale, 2.5 * threshold_scale * base)
+    # Active: the pixels (after motion compensation) or the colours change clearly more than usual
+    # in this part of the video. Colours catch dissolves between dark or flat pictures, whose
+    # per-frame pixel change is tiny.
+    size = w.frames(ACTIVITY_BASELINE_SECONDS, minimum=25) | 1
+    active = np.zeros(n, bool)
+    for signal, floor in ((w.residual, 0.006), (w.bhattacharyya, 0.02)):
+        base = median_filter(signal, size=size, mode="nearest")
+        active |= signal > np.maximum(floor * threshold_scale, 2.5 * threshold_scale * base)
     for s, e in exclude:
         active[max(0, s):e + 1] = False
     filled = active.copy()

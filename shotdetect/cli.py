@@ -1,0 +1,215 @@
+"""Command line: ``shotdetect VIDEO --out DIR``. The only module that prints or picks exit codes.
+
+Exit codes: 0 success; 1 unexpected internal error; 2 bad command-line usage; 3 unusable input;
+4 decoding failed; 5 results could not be written; 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import OutputError, ShotdetectError
+from .export import IMAGE_FORMATS, ImageWriter, OutputDir, to_json, write_json
+from .export.atomic import atomic_write_text
+from .export.stats import StatsWriter
+from .pipeline import detect
+from .progress import ProgressBar
+from .timeline import Timeline
+
+__all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+EXAMPLES = """\
+examples:
+  shotdetect video.mp4                         list the shots on the terminal
+  shotdetect video.mp4 --out keyframes/        keyframe images + keyframes/timeline.json
+  shotdetect video.mp4 --json - --no-images    timeline JSON on stdout
+  shotdetect film.mkv --out film/ --keyframes 3 --image-format png
+  shotdetect talk.mp4 --out talk/ --sensitivity 0.7 --min-shot-len 1s
+  shotdetect clip.mp4 --stats clip.csv --json clip.json
+
+exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
+             5 cannot write results, 130 interrupted, 1 internal error
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, documented exit code
+        self.exit(EXIT_USAGE, f"shotdetect: error: {message} (see --help)\n")
+
+
+def _sensitivity(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _min_shot_len(text: str) -> str:
+    t = text.strip().lower()
+    try:
+        value = float(t[:-1]) if t.endswith("s") else int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a frame count (12) or seconds (0.5s)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return t
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="shotdetect",
+        description="Find the shot changes (cuts, dissolves, fades, wipes) in a video and extract keyframes.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("video", help="video file to analyse")
+    out = p.add_argument_group("output")
+    out.add_argument("-o", "--out", metavar="DIR", help="folder for keyframe images and timeline.json")
+    out.add_argument("--json", metavar="PATH", help="write the timeline JSON here ('-' for stdout)")
+    out.add_argument("--keyframes", metavar="N", type=_count, default=1, help="keyframes per shot (default 1)")
+    out.add_argument("--image-format", choices=sorted(IMAGE_FORMATS), default="jpg", help="keyframe image format")
+    out.add_argument("--no-images", action="store_true", help="pick keyframes but write no images")
+    out.add_argument("--stats", metavar="PATH", help="write per-frame signals as CSV")
+    out.add_argument("--overwrite", action="store_true", help="replace results already in --out / existing files")
+    det = p.add_argument_group("detection")
+    det.add_argument("-s", "--sensitivity", type=_sensitivity, default=0.5, metavar="S",
+                     help="0..1, default 0.5: higher finds subtler transitions (and more false ones)")
+    det.add_argument("-t", "--threshold", type=_positive, metavar="T",
+                     help="absolute cut-strength floor (default 0.12 at sensitivity 0.5); overrides --sensitivity for cuts")
+    det.add_argument("--min-shot-len", type=_min_shot_len, default="3", metavar="N",
+                     help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
+    det.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    p.add_argument("-V", "--version", action="version", version=f"shotdetect {__version__}")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR,
+                        format="shotdetect: %(levelname)s: %(message)s")
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("\nshotdetect: interrupted; no results written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `shotdetect video.mp4 | head`: the reader has all it wanted
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_OK
+    except ShotdetectError as exc:
+        if args.debug:
+            raise
+        print(f"shotdetect: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # a bug: say so in one line unless debugging
+        if args.debug:
+            raise
+        print(f"shotdetect: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _check_writable_file(path: str, overwrite: bool) -> None:
+    if path == "-":
+        return
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: already exists; use --overwrite to replace it")
+    if not target.parent.exists():
+        raise OutputError(f"{target.parent}: no such folder")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.json:
+        _check_writable_file(args.json, args.overwrite)
+    if args.stats:
+        _check_writable_file(args.stats, args.overwrite)
+    bar = ProgressBar(Path(args.video).name[:30], enabled=False if args.quiet else None)
+    stats = StatsWriter(args.stats) if args.stats else None
+    options = dict(
+        sensitivity=args.sensitivity, threshold=args.threshold, min_shot_len=args.min_shot_len,
+        gradual=not args.no_gradual, keyframes=args.keyframes, progress=bar, on_signals=stats,
+    )
+    try:
+        if args.out:
+            with OutputDir(args.out, overwrite=args.overwrite) as staging:
+                sink = None if args.no_images else ImageWriter(staging, args.image_format)
+                timeline = detect(args.video, keyframe_sink=sink, **options)
+                bar.close()
+                write_json(timeline, staging / "timeline.json")
+        else:
+            timeline = detect(args.video, **options)
+            bar.close()
+        if stats is not None:
+            stats.commit()
+    except BaseException:
+        bar.close()
+        if stats is not None:
+            stats.discard()
+        raise
+    if args.json == "-":
+        sys.stdout.write(to_json(timeline))
+    elif args.json:
+        atomic_write_text(args.json, to_json(timeline))
+    if not args.quiet:
+        for warning in timeline.warnings:
+            print(f"shotdetect: warning: {warning}", file=sys.stderr)
+        if not args.out and not args.json:
+            _print_shots(timeline)
+        else:
+            _summary(timeline, args.out)
+    return EXIT_OK
+
+
+def _summary(timeline: Timeline, out: str | None) -> None:
+    kinds: dict[str, int] = {}
+    for t in timeline.transitions:
+        kinds[t.type] = kinds.get(t.type, 0) + 1
+    detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())) or "no transitions"
+    where = f" -> {out}" if out else ""
+    print(f"shotdetect: {len(timeline.shots)} shots ({detail}) in {timeline.video.frame_count} frames{where}",
+          file=sys.stderr)
+
+
+def _print_shots(timeline: Timeline) -> None:
+    print(f"{'shot':>4}  {'start':>9}  {'end':>9}  {'frames':>13}  {'transition in':<13}")
+    incoming = {t.frame: t for t in timeline.transitions}
+    for i, shot in enumerate(timeline.shots):
+        t = incoming.get(shot.start_frame)
+        kind = f"{t.type} {t.score:.2f}" if t else ""
+        print(f"{i:>4}  {float(shot.start_time):>9.3f}  {float(shot.end_time):>9.3f}  "
+              f"{shot.start_frame:>6}-{shot.end_frame - 1:<6}  {kind:<13}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""An output folder that is either complete or untouched.
+
+Results are written into a hidden staging folder inside the destination and moved into place only
+when the run succeeded, ``timeline.json`` last, so an interrupted run leaves no partial results
+and never mixes files of two runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import OutputError
+
+__all__ = ["OutputDir", "RESULT_PATTERNS"]
+
+#: Files a previous run may have left in an output folder.
+RESULT_PATTERNS = ("timeline.json", "shot-*.jpg", "shot-*.png", "shot-*.webp", "stats.csv")
+
+
+class OutputDir:
+    """Context manager giving a staging folder whose contents land in ``path`` on success.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination folder; created if missing.
+    overwrite : bool
+        Replace earlier results in ``path``; without it, existing results are an error.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False):
+        self.path = Path(path)
+        self.overwrite = overwrite
+        self.staging: Path | None = None
+
+    def _existing_results(self) -> list[Path]:
+        found: list[Path] = []
+        for pattern in RESULT_PATTERNS:
+            found.extend(self.path.glob(pattern))
+        return sorted(found)
+
+    def __enter__(self) -> Path:
+        if self.path.exists() and not self.path.is_dir():
+            raise OutputError(f"{self.path}: exists and is not a folder")
+        old = self._existing_results() if self.path.is_dir() else []
+        if old and not self.overwrite:
+            raise OutputError(f"{self.path}: already holds results ({old[0].name}); use --overwrite to replace them")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=".shotdetect-", dir=self.path))
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from exc
+        return self.staging
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        assert self.staging is not None
+        try:
+            if exc_type is None:
+                self._commit()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _commit(self) -> None:
+        assert self.staging is not None
+        try:
+            for old in self._existing_results():
+                old.unlink()
+            names = sorted(p.name for p in self.staging.iterdir())
+            for name in [n for n in names if n != "timeline.json"] + [n for n in names if n == "timeline.json"]:
+                os.replace(self.staging / name, self.path / name)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot move results into place ({exc.strerror})") from exc

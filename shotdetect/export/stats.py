@@ -1,0 +1,50 @@
+"""Per-frame signals as CSV (``--stats``), for tuning, plotting and explaining a decision."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+from typing import IO
+
+from ..errors import OutputError
+from ..features import SIGNAL_COLUMNS, FrameSignals
+
+__all__ = ["StatsWriter", "STATS_COLUMNS"]
+
+STATS_COLUMNS = ("frame", "time", *SIGNAL_COLUMNS, "cut_strength")
+
+
+class StatsWriter:
+    """Streams one CSV row per frame into a temporary file, renamed into place by :meth:`commit`.
+
+    Memory stays constant; an interrupted run leaves no partial CSV behind.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+        except OSError as exc:
+            raise OutputError(f"{self.path.parent}: cannot write here ({exc.strerror})") from exc
+        self._tmp = Path(tmp)
+        self._fh: IO[str] = os.fdopen(fd, "w", newline="", encoding="utf-8")
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow(STATS_COLUMNS)
+
+    def __call__(self, signals: FrameSignals, cut_strength: float) -> None:
+        self._csv.writerow([signals.index, f"{float(signals.time):.6f}",
+                            *(f"{v:.6g}" for v in signals.row()), f"{cut_strength:.6g}"])
+
+    def commit(self) -> None:
+        try:
+            self._fh.close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"{self.path}: cannot write ({exc.strerror})") from exc
+
+    def discard(self) -> None:
+        self._fh.close()
+        self._tmp.unlink(missing_ok=True)

@@ -1,0 +1,226 @@
+"""The single streaming pass: decode -> features -> detect -> keyframes -> timeline.
+
+:func:`detect` is the library's entry point. Everything happens in one pass over the file with
+memory bounded by the detector's look-ahead; keyframe pictures are handed to a sink (for example
+:class:`shotdetect.export.images.ImageWriter`) as soon as their shot is final.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any, Protocol
+
+from .decode import ANALYSIS_WIDTH, Frame, open_video, render_frame
+from .detect import Candidate, DetectorSettings, StreamingDetector
+from .detect.cuts import cut_strength_of
+from .features import FeatureExtractor, FrameSignals
+from .keyframes import KeyframeSelector, Pick
+from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
+
+__all__ = ["detect", "KeyframeSink", "Progress"]
+
+
+class KeyframeSink(Protocol):
+    """Receives each keyframe picture as soon as it is chosen; returns the file name it used."""
+
+    def __call__(self, *, shot: int, number: int, frame: int, image: Any) -> str | None: ...
+
+
+#: Called as ``progress(frames_done, frames_expected_or_None)`` every few frames.
+Progress = Callable[[int, "int | None"], None]
+
+
+def _min_shot_frames(min_shot_len: int | float | str, fps: Fraction | None) -> int:
+    """Minimum shot length in frames, from a frame count (int) or seconds (float or '0.5s')."""
+    if isinstance(min_shot_len, str):
+        text = min_shot_len.strip().lower()
+        if text.endswith("s"):
+            return max(1, int(round(float(text[:-1]) * float(fps or 25))))
+        return max(1, int(text))
+    if isinstance(min_shot_len, float):
+        return max(1, int(round(min_shot_len * float(fps or 25))))
+    return max(1, int(min_shot_len))
+
+
+@dataclass
+class _ShotBuilder:
+    """Turns final transitions into shots, asking the keyframe selector for each closed shot."""
+
+    selector: KeyframeSelector
+    sink: KeyframeSink | None
+    info: VideoInfo
+    times: dict[int, Fraction]
+
+    def __post_init__(self) -> None:
+        self.shots: list[Shot] = []
+        self.transitions: list[Transition] = []
+        self._start = 0
+        self._start_time = Fraction(0)
+
+    def transition(self, cand: Candidate) -> None:
+        t = self.times
+        self.transitions.append(Transition(
+            type=cand.type, frame=cand.frame, start_frame=cand.start, end_frame=cand.end,
+            time=t[cand.frame], start_time=t[cand.start], end_time=t[cand.end], score=cand.score,
+        ))
+        avoid = (cand.start, cand.end) if cand.is_gradual else None
+        self._close(cand.frame, avoid)
+
+    def finish(self, frame_count: int) -> None:
+        self._close(frame_count, None, end_time=self.times.get(frame_count))
+
+    def _close(self, end: int, avoid: tuple[int, int] | None, end_time: Fraction | None = None) -> None:
+        if end <= self._start:
+            return
+        picks = self.selector.close_shot(self._start, end, avoid=avoid)
+        index = len(self.shots)
+        keyframes = tuple(self._keyframe(index, n, p) for n, p in enumerate(picks, 1))
+        end_time = end_time if end_time is not None else self.times[end]
+        self.shots.append(Shot(start_frame=self._start, end_frame=end, start_time=self._start_time,
+                               end_time=end_time, keyframes=keyframes))
+        self._start, self._start_time = end, end_time
+
+    def _keyframe(self, shot: int, number: int, pick: Pick) -> Keyframe:
+        name = None
+        if self.sink is not None and pick.picture is not None:
+            image = render_frame(pick.picture, self.info)
+            name = self.sink(shot=shot, number=number, frame=pick.frame, image=image)
+        return Keyframe(frame=pick.frame, time=pick.time, file=name)
+
+
+class _TimeIndex(dict):
+    """Frame index -> time for the recent frames that transitions can still refer to."""
+
+    def trim(self, before: int) -> None:
+        for key in [k for k in self if k < before]:
+            del self[key]
+
+
+@dataclass
+class _Cadence:
+    """Shortest and longest frame duration seen: enough to tell constant from variable frame rate."""
+
+    shortest: Fraction | None = None
+    longest: Fraction | None = None
+
+    def add(self, step: Fraction) -> None:
+        self.shortest = step if self.shortest is None else min(self.shortest, step)
+        self.longest = step if self.longest is None else max(self.longest, step)
+
+    @property
+    def variable(self) -> bool:
+        """Durations differing by more than a tenth (beyond time-base rounding) mean VFR."""
+        if self.shortest is None or self.longest is None or self.longest <= 0:
+            return False
+        return self.shortest <= 0 or (self.longest - self.shortest) / self.longest > Fraction(1, 10)
+
+
+def detect(
+    path: str | os.PathLike[str],
+    *,
+    sensitivity: float = 0.5,
+    threshold: float | None = None,
+    min_shot_len: int | float | str = 3,
+    gradual: bool = True,
+    keyframes: int = 1,
+    keyframe_sink: KeyframeSink | None = None,
+    on_signals: Callable[[FrameSignals, float], None] | None = None,
+    progress: Progress | None = None,
+    analysis_width: int = ANALYSIS_WIDTH,
+) -> Timeline:
+    """Find the transitions and shots of a video in one streaming pass.
+
+    Parameters
+    ----------
+    path : path-like
+        Video file (anything FFmpeg reads).
+    sensitivity : float
+        0..1; higher finds subtler transitions. See :class:`~shotdetect.detect.DetectorSettings`.
+    threshold : float, optional
+        Absolute cut-strength floor, overriding the one implied by ``sensitivity``.
+    min_shot_len : int, float or str
+        Shortest shot: frames (int), seconds (float), or a string such as ``"0.5s"`` or ``"12"``.
+    gradual : bool
+        Also find fades, dissolves and wipes.
+    keyframes : int
+        Keyframes to pick per shot (0 for none).
+    keyframe_sink : callable, optional
+        Receives each keyframe picture (BGR array, full size, rotation applied) and returns its file name.
+    on_signals : callable, optional
+        Receives every frame's :class:`FrameSignals` and its cut strength (for ``--stats``).
+    progress : callable, optional
+        ``progress(done, total_or_None)``, called every few frames.
+
+    Returns
+    -------
+    Timeline
+
+    Raises
+    ------
+    InputError, DecodeError
+        The file is not a readable video.
+    """
+    with open_video(path, analysis_width=analysis_width) as reader:
+        info = reader.info
+        min_frames = _min_shot_frames(min_shot_len, info.fps)
+        settings = DetectorSettings(sensitivity=sensitivity, threshold=threshold,
+                                    min_shot_frames=min_frames, gradual=gradual)
+        fps = float(info.fps) if info.fps else 25.0
+        detector = StreamingDetector(info.fps, settings)
+        features = FeatureExtractor(reader.analysis_size)
+        selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None)
+        times = _TimeIndex()
+        builder: _ShotBuilder | None = None
+        count = 0
+        last_time = Fraction(0)
+        cadence = _Cadence()
+        keep_times = int(fps * 12) + 64  # comfortably more than the detector's context + look-ahead
+        for frame in reader:
+            if builder is None:
+                info = reader.info  # rotation is known once the first frame is decoded
+                builder = _ShotBuilder(selector, keyframe_sink, info, times)
+            signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
+            strength = cut_strength_of(signals)
+            if on_signals is not None:
+                on_signals(signals, strength)
+            if frame.index:
+                cadence.add(frame.time - last_time)
+            if frame.index % 1024 == 1023:
+                times.trim(frame.index - keep_times)
+            times[frame.index] = frame.time
+            last_time = frame.time
+            if keyframes:
+                selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
+                             change=strength, picture=frame.source)
+            for cand in detector.push(signals):
+                builder.transition(cand)
+            count = frame.index + 1
+            if progress is not None and count % 25 == 0:
+                progress(count, info.frame_count)
+        assert builder is not None  # the reader raises when there is no frame
+        for cand in detector.finish():
+            builder.transition(cand)
+        step = 1 / Fraction(info.fps) if info.fps else (cadence.shortest or Fraction(1, 25))
+        times[count] = last_time + step
+        builder.finish(count)
+        if progress is not None:
+            progress(count, count)
+        warnings = list(reader.warnings)
+    info = replace(info, frame_count=count, duration=last_time + step, vfr=cadence.variable)
+    return Timeline(
+        video=info,
+        transitions=builder.transitions,
+        shots=builder.shots,
+        settings={
+            "sensitivity": sensitivity,
+            "threshold": threshold,
+            "min_shot_len": min_frames,
+            "gradual": gradual,
+            "keyframes": keyframes,
+            "analysis_width": analysis_width,
+        },
+        warnings=warnings,
+    )
