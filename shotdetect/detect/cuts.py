@@ -13,7 +13,7 @@ import numpy as np
 
 from ..features import FrameSignals
 from .candidates import Candidate
-from .flashes import is_flash
+from .flashes import flash_end
 from .window import SignalWindow
 
 __all__ = ["cut_strength", "cut_strength_of", "find_cuts", "CUT_THRESHOLD", "CUT_CONTRAST"]
@@ -84,8 +84,13 @@ def find_cuts(w: SignalWindow, *, threshold: float = CUT_THRESHOLD, contrast: fl
     level = local_level(x, w.frames(NEIGHBOURHOOD_SECONDS, minimum=4), ignore=w.diff < _REPEAT_DIFF)
     bar = np.maximum(threshold, contrast * level + 0.15 * threshold)
     found: list[Candidate] = []
+    quiet_until = -1  # inside a flash: its later jumps (decay, return) are not cuts either
     for i in np.flatnonzero(x > bar):
-        if i == 0 or is_flash(w, int(i)):
+        if i == 0 or i <= quiet_until:
+            continue
+        back = flash_end(w, int(i))
+        if back is not None:
+            quiet_until = back
             continue
         score = float(x[i] / (x[i] + bar[i]))
         frame = w.start + int(i)

@@ -11,14 +11,15 @@ import numpy as np
 from ..features.histogram import bhattacharyya
 from .window import SignalWindow
 
-__all__ = ["is_flash"]
+__all__ = ["is_flash", "flash_end"]
 
 #: Longest flash, in seconds (about 5 frames at 25 fps).
 FLASH_SECONDS = 0.2
 
 
-def is_flash(w: SignalWindow, i: int) -> bool:
-    """Whether the change at window position ``i`` is undone within :data:`FLASH_SECONDS`.
+def flash_end(w: SignalWindow, i: int) -> int | None:
+    """If the change at window position ``i`` is undone within :data:`FLASH_SECONDS`, the position
+    where the picture is back; otherwise None.
 
     Frames up to that long before the change are compared with frames up to that long after it
     (the pair straddling the change excluded); if some pair is much closer than the two frames
@@ -26,18 +27,23 @@ def is_flash(w: SignalWindow, i: int) -> bool:
     the decay of a flash that spreads over several frames.
     """
     if i < 1:
-        return False
+        return None
     span = w.frames(FLASH_SECONDS, minimum=2)
     jump_hist = float(w.bhattacharyya[i])
     jump_pix = _pixel_distance(w, i - 1, i)
-    for k in range(max(0, i - span), i):
-        for j in range(i, min(len(w), i + span + 1)):
+    for j in range(i, min(len(w), i + span + 1)):
+        for k in range(i - 1, max(0, i - span) - 1, -1):
             if (k, j) == (i - 1, i):
                 continue
             if (float(bhattacharyya(w.hists[k], w.hists[j])) < 0.35 * jump_hist
                     and _pixel_distance(w, k, j) < 0.7 * jump_pix):
-                return True
-    return False
+                return j
+    return None
+
+
+def is_flash(w: SignalWindow, i: int) -> bool:
+    """Whether the change at window position ``i`` is part of a flash (see :func:`flash_end`)."""
+    return flash_end(w, i) is not None
 
 
 def _pixel_distance(w: SignalWindow, a: int, b: int) -> float:

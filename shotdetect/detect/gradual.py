@@ -22,7 +22,11 @@ from .window import SignalWindow
 __all__ = ["find_fades", "find_blends", "FLAT_CONTRAST"]
 
 #: Luma standard deviation (fraction of full scale) below which a frame counts as flat (black, white).
-FLAT_CONTRAST = 0.02
+FLAT_CONTRAST = 0.03
+#: Least change (contrast plus brightness, fractions of full scale) from the hold to a ramp's end.
+MIN_RAMP_DEPARTURE = 0.06
+#: Mean luma change per frame (fraction of full scale) below which a flat frame is still.
+_STILL_DIFF = 0.004
 #: A flat hold shorter than this joins fade-out and fade-in into one transition, in seconds.
 FADE_HOLD_SECONDS = 0.5
 #: Longest gradual transition looked for, in seconds.
@@ -43,15 +47,15 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(int(s), int(e) - 1) for s, e in zip(edges[::2], edges[1::2])]
 
 
-def _ramp(c: np.ndarray, i: int, step: int, limit: int) -> int:
-    """Walk from flat frame ``i`` in direction ``step`` while contrast keeps rising; return where it peaks.
-
-    A frame or two without a new peak (noise, a held frame) does not end the ramp; three do.
+def _ramp(departure: np.ndarray, i: int, step: int, limit: int) -> int:
+    """Walk from hold frame ``i`` in direction ``step`` while the picture keeps moving away from the
+    hold; return where it is farthest. A frame or two without progress (noise, a repeated frame)
+    does not end the ramp; three do.
     """
-    best, j, n = i, i, len(c)
+    best, j, n = i, i, len(departure)
     while 0 <= j + step < n and abs(j + step - i) <= limit and abs(j - best) < 3:
         j += step
-        if c[j] > c[best] + 1e-3:
+        if departure[j] > departure[best] + 1e-3:
             best = j
     return best
 
@@ -72,12 +76,20 @@ def find_fades(w: SignalWindow, *, threshold_scale: float = 1.0) -> list[Candida
     flat = _flat(w, threshold_scale)
     found: list[Candidate] = []
     for h0, h1 in _runs(flat):
-        out_start = _ramp(c, h0, -1, limit)
-        in_end = _ramp(c, h1, +1, limit)
-        # The ramp ends at the last frame whose contrast still changes: the frames between it and
-        # the hold are the fade; a jump of one frame is a cut to or from black, not a fade.
-        has_out = h0 - out_start >= 3 and c[out_start] - c[h0] > 2 * FLAT_CONTRAST
-        has_in = in_end - h1 >= 3 and c[in_end] - c[h1] > 2 * FLAT_CONTRAST
+        # The hold is the part of the flat run that stands still; flat frames still darkening or
+        # brightening belong to the ramps.
+        while h0 < h1 and w.diff[h0 + 1] > _STILL_DIFF:
+            h0 += 1
+        while h1 > h0 and w.diff[h1] > _STILL_DIFF:
+            h1 -= 1
+        # How far each frame is from the hold's flat colour: contrast plus brightness difference.
+        departure = c + np.abs(w.luma - w.luma[h0:h1 + 1].mean())
+        out_start = _ramp(departure, h0, -1, limit)
+        in_end = _ramp(departure, h1, +1, limit)
+        # The frames between the ramp's far end and the hold are the fade; a jump of one frame is a
+        # cut to or from black, not a fade.
+        has_out = h0 - out_start >= 3 and departure[out_start] - departure[h0] > MIN_RAMP_DEPARTURE
+        has_in = in_end - h1 >= 3 and departure[in_end] - departure[h1] > MIN_RAMP_DEPARTURE
         if not has_out and not has_in:
             continue
         hold = h1 - h0 + 1
@@ -107,6 +119,11 @@ def _blend_error(a: np.ndarray, b: np.ndarray, m: np.ndarray) -> tuple[float, fl
     design = np.stack([a, b, np.ones_like(a)], axis=1)
     coef, *_ = np.linalg.lstsq(design, m, rcond=None)
     return float(np.abs(m - design @ coef).mean()), float(coef[0]), float(coef[1])
+
+
+def _nearly_flat(w: SignalWindow, i: int) -> bool:
+    """A dark or bright frame with little detail, such as a caption on black."""
+    return bool(w.contrast[i] < 2 * FLAT_CONTRAST and (w.luma[i] < 0.25 or w.luma[i] > 0.75))
 
 
 def _rising(values: list[float]) -> float:
@@ -152,6 +169,18 @@ def _classify_run(thumbs: np.ndarray, shape: tuple[int, int], s: int, e: int) ->
     return None
 
 
+def _sub_spans(w: SignalWindow, s: int, e: int, min_len: int, most: int = 3) -> list[tuple[int, int]]:
+    """The run itself, then the parts of it that start after or end before a still frame.
+
+    Jerky footage (repeated frames, then a jump) can run straight into a dissolve; the transition
+    then starts after the last still frame, not at the start of the run.
+    """
+    still = [t for t in range(s + 1, e) if w.diff[t] < 0.002]
+    starts = [s] + [t + 1 for t in still if e - t >= min_len][-most:]
+    ends = [e] + [t - 1 for t in still if t - s >= min_len][:most]
+    return [(a, b) for a in starts for b in ends if b - a + 1 >= min_len]
+
+
 def find_blends(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_scale: float = 1.0) -> list[Candidate]:
     """Dissolves and wipes: runs of raised activity whose frames are explained by their endpoints.
 
@@ -183,14 +212,20 @@ def find_blends(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sc
     for s, e in _runs(filled):
         if e - s + 1 < min_len or e - s + 1 > limit:
             continue
-        ia, ib = max(0, s - 1), min(n - 1, e + 1)
-        spread = float(np.abs(thumbs[ia] - thumbs[ib]).mean())
-        if spread < MIN_ENDPOINT_DIFF * threshold_scale or float(bhattacharyya(w.hists[ia], w.hists[ib])) < 0.1:
+        best = None
+        for s2, e2 in _sub_spans(w, s, e, min_len):
+            ia, ib = max(0, s2 - 1), min(n - 1, e2 + 1)
+            spread = float(np.abs(thumbs[ia] - thumbs[ib]).mean())
+            if spread < MIN_ENDPOINT_DIFF * threshold_scale or float(bhattacharyya(w.hists[ia], w.hists[ib])) < 0.1:
+                continue
+            verdict = _classify_run(thumbs, shape, s2, e2)
+            if verdict is not None and (best is None or verdict[1] < best[0][1]):
+                best = (verdict, s2, e2, ia, ib)
+        if best is None:
             continue
-        verdict = _classify_run(thumbs, shape, s, e)
-        if verdict is None:
-            continue
-        kind, err, turn = verdict
+        (kind, err, turn), s, e, ia, ib = best
+        if kind == "dissolve" and (_nearly_flat(w, ia) or _nearly_flat(w, ib)):
+            kind = "fade"  # a dissolve from or to black (a title card on black, say) is a fade
         score = float(np.clip(1.0 - err / (2 * MAX_BLEND_ERROR), 0.0, 1.0))
         found.append(Candidate(kind, w.start + turn, w.start + s, w.start + e, score))
     return found
