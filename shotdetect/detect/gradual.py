@@ -159,14 +159,16 @@ def _classify_run(thumbs: np.ndarray, shape: tuple[int, int], s: int, e: int) ->
         share_b.append(float(closer.mean()))
         coherent.append(_coherence(closer))
     blend, wipe = float(np.median(blend_err)), float(np.median(wipe_err))
-    # A dissolve moves steadily from A to B; a wipe grows one clean region of B.
+    # A dissolve moves steadily from A to B; a wipe grows one clean region of B. When both
+    # describe the frames, the one that fits better names the transition.
+    verdicts = []
     if blend <= MAX_BLEND_ERROR and _rising(weight_b) > 0.8:
         turn = next((s + k for k, d in enumerate(weight_b) if d > 0), (s + e + 1) // 2)
-        return "dissolve", blend, turn
+        verdicts.append(("dissolve", blend, turn))
     if wipe <= MAX_BLEND_ERROR and _rising(share_b) > 0.8 and float(np.median(coherent)) > 0.9:
         turn = next((s + k for k, f in enumerate(share_b) if f > 0.5), (s + e + 1) // 2)
-        return "wipe", wipe, turn
-    return None
+        verdicts.append(("wipe", wipe, turn))
+    return min(verdicts, key=lambda v: v[1]) if verdicts else None
 
 
 def _sub_spans(w: SignalWindow, s: int, e: int, min_len: int, most: int = 3) -> list[tuple[int, int]]:
