@@ -104,7 +104,7 @@ __all__ = [
 #: Transition kinds understood by :class:`TransitionSpec`.
 TRANSITION_KINDS = ("cut", "dissolve", "fade", "fade-white", "wipe")
 #: Event kinds understood by :class:`Event`.
-EVENT_KINDS = ("flash", "text", "zoom")
+EVENT_KINDS = ("flash", "text", "zoom", "flicker", "rain", "texture", "whip")
 #: Pixel formats each supported encoder accepts here.
 SUPPORTED_PIX_FMTS: dict[str, tuple[str, ...]] = {
     "libx264": ("yuv420p", "yuv444p", "yuv420p10le", "gray"),
@@ -211,6 +211,10 @@ class Event:
         the following ones decay back (``frames`` must be 1..3). ``"text"``: a caption bar slides in
         from the left over the first 5 frames and stays for ``frames`` frames in all. ``"zoom"``: the
         camera zooms in smoothly by 40 % over ``frames`` frames and stays zoomed until the shot ends.
+        ``"flicker"``: every frame's brightness is scaled by a random factor within ±8 % (old film,
+        fluorescent light). ``"rain"``: a few hundred bright streaks at new random places every frame.
+        ``"texture"``: the lower third becomes fast-changing smooth noise (water, fire). ``"whip"``:
+        a whip pan, the picture racing sideways by half its width with heavy motion blur.
     frame : int
         Timeline frame where the event starts; it and the following ``frames - 1`` frames must be
         pure frames of a single shot.
@@ -559,6 +563,39 @@ def _apply_flash(img: np.ndarray, j: int, n: int) -> np.ndarray:
     return img * (1 - s) + 255.0 * s
 
 
+def _apply_flicker(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    return img * np.float32(1.0 + rng.uniform(-0.08, 0.08))
+
+
+def _apply_rain(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    h, w = img.shape[:2]
+    out = img.copy()
+    for _ in range(max(50, h * w // 300)):
+        x, y = int(rng.integers(w)), int(rng.integers(h))
+        cv2.line(out, (x, y), (x + 2, y + max(4, h // 30)), (220.0, 220.0, 235.0), 1)
+    return img * 0.4 + out * 0.6
+
+
+def _apply_texture(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    h, w = img.shape[:2]
+    y0 = h - h // 3
+    field = (_smooth_noise(rng, h - y0, w, 12, 3) * 0.5 + 0.5) * 255.0
+    out = img.copy()
+    out[y0:] = 0.3 * img[y0:] + 0.7 * field.reshape(h - y0, w, 3).astype(np.float32)
+    return out
+
+
+def _apply_whip(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    w = img.shape[1]
+    speed = w // 2 / max(1, n)
+    shifted = np.roll(img, int(round(speed * (j + 1))), axis=1)
+    k = max(3, int(speed) | 1)
+    return cv2.blur(shifted, (k, 1))
+
+
+_DISTRACTORS = {"flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip}
+
+
 def _apply_text(img: np.ndarray, j: int, caption: str) -> np.ndarray:
     """Draw frame ``j`` of a caption bar that slides in from the left over 5 frames."""
     h, w = img.shape[:2]
@@ -607,6 +644,7 @@ def render_clip(
     gop: int | None = None,
     options: Mapping[str, str] | None = None,
     write_truth: bool | str | os.PathLike[str] = False,
+    letterbox: float = 0.0,
 ) -> dict[str, Any]:
     """Render a clip with exactly known transitions and return its ground truth.
 
@@ -630,6 +668,8 @@ def render_clip(
     crf : int, default 18
         Constant quality for libx264 / libvpx-vp9; for mpeg4 it becomes the quantiser range
         ``qmin=2, qmax=max(2, crf // 4)``.
+    letterbox : float, default 0.0
+        Height of the black bars drawn at the top and bottom of every frame, as a fraction of the height.
     events : sequence of Event, default ()
         In-shot distractors; they appear in the truth's ``negatives`` as
         ``{"type": kind, "frame": first_frame}`` (zoom and text also carry ``"end"``).
@@ -731,8 +771,10 @@ def render_clip(
         if ev.kind == "text":
             captions[ev] = _CAPTIONS[int(rng_text.integers(len(_CAPTIONS)))]
             negatives.append({"type": "text", "frame": ev.frame, "end": ev.frame + ev.frames - 1})
-        else:
+        elif ev.kind == "flash":
             negatives.append({"type": "flash", "frame": ev.frame})
+        else:
+            negatives.append({"type": ev.kind, "frame": ev.frame, "end": ev.frame + ev.frames - 1})
 
     # local time range each scene must cover
     scenes: list[_Scene] = []
@@ -799,8 +841,14 @@ def render_clip(
             for ev, j in per_frame.get(k, ()):
                 if ev.kind == "flash":
                     img = _apply_flash(img, j, ev.frames)
-                else:
+                elif ev.kind == "text":
                     img = _apply_text(img, j, captions[ev])
+                else:
+                    img = _DISTRACTORS[ev.kind](img, j, ev.frames, np.random.default_rng(k))
+            if letterbox:
+                bar = int(round(h * letterbox))
+                img[:bar] = 0.0
+                img[h - bar:] = 0.0
             if deep:
                 arr = (np.clip(img, 0, 255) * 257.0 + 0.5).astype(np.uint16)
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="rgb48le")

@@ -76,12 +76,15 @@ def find_fades(w: SignalWindow, *, threshold_scale: float = 1.0) -> list[Candida
     flat = _flat(w, threshold_scale)
     found: list[Candidate] = []
     for h0, h1 in _runs(flat):
-        # The hold is the part of the flat run that stands still; flat frames still darkening or
-        # brightening belong to the ramps.
-        while h0 < h1 and w.diff[h0 + 1] > _STILL_DIFF:
-            h0 += 1
-        while h1 > h0 and w.diff[h1] > _STILL_DIFF:
-            h1 -= 1
+        # The hold is the flattest frame and the still frames around it; flat frames that are still
+        # darkening or brightening belong to the ramps.
+        core = h0 + int(np.argmin(c[h0:h1 + 1]))
+        lo, hi = core, core
+        while lo > h0 and w.diff[lo] <= _STILL_DIFF:
+            lo -= 1
+        while hi < h1 and w.diff[hi + 1] <= _STILL_DIFF:
+            hi += 1
+        h0, h1 = lo, hi
         # How far each frame is from the hold's flat colour: contrast plus brightness difference.
         departure = c + np.abs(w.luma - w.luma[h0:h1 + 1].mean())
         out_start = _ramp(departure, h0, -1, limit)
@@ -108,6 +111,8 @@ def find_fades(w: SignalWindow, *, threshold_scale: float = 1.0) -> list[Candida
         for s, e, mid in spans:
             if e < s:
                 continue
+            if hold <= hold_max and _same_picture(w, s - 1, e + 1):
+                continue  # the picture came back unchanged: a flash or a dip, not a new shot
             depth = float(max(c[s - 1] if s else c[s], c[min(e + 1, len(c) - 1)]))
             score = float(np.clip(0.5 + depth / (4 * FLAT_CONTRAST) * 0.5, 0.5, 1.0))
             found.append(Candidate("fade", w.start + min(max(mid, s), e), w.start + s, w.start + e, score))
@@ -119,6 +124,13 @@ def _blend_error(a: np.ndarray, b: np.ndarray, m: np.ndarray) -> tuple[float, fl
     design = np.stack([a, b, np.ones_like(a)], axis=1)
     coef, *_ = np.linalg.lstsq(design, m, rcond=None)
     return float(np.abs(m - design @ coef).mean()), float(coef[0]), float(coef[1])
+
+
+def _same_picture(w: SignalWindow, a: int, b: int) -> bool:
+    """Whether frames ``a`` and ``b`` (clipped to the window) show the same picture."""
+    a, b = max(0, a), min(len(w) - 1, b)
+    pixels = float(np.abs(w.thumbs[a].astype(np.int16) - w.thumbs[b]).mean())
+    return pixels < MIN_ENDPOINT_DIFF / 2 and float(bhattacharyya(w.hists[a], w.hists[b])) < 0.1
 
 
 def _nearly_flat(w: SignalWindow, i: int) -> bool:
