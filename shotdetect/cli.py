@@ -181,12 +181,12 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(to_json(timeline))
     elif args.json:
         atomic_write_text(args.json, to_json(timeline))
+    if not args.out and not args.json:
+        _print_shots(timeline)  # the result itself: shown even with -q
     if not args.quiet:
         for warning in timeline.warnings:
             print(f"shotdetect: warning: {warning}", file=sys.stderr)
-        if not args.out and not args.json:
-            _print_shots(timeline)
-        else:
+        if args.out or args.json:
             _summary(timeline, args.out)
     return EXIT_OK
 

@@ -92,9 +92,10 @@ class VideoReader:
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
             raise InputError(f"{self.path}: not a video file ({_reason(exc)})") from exc
         if not self._container.streams.video:
+            kinds = sorted({s.type for s in self._container.streams})
             self._container.close()
-            kinds = sorted({s.type for s in self._container.streams}) or ["no streams"]
-            raise InputError(f"{self.path}: no video stream (found: {', '.join(kinds)})")
+            found = f"only {', '.join(kinds)}" if kinds else "no streams at all"
+            raise InputError(f"{self.path}: no video stream ({found})")
         self._stream = self._container.streams.video[0]
         cc = self._stream.codec_context
         cc.thread_type = "AUTO"
@@ -205,6 +206,9 @@ class VideoReader:
             index += 1
         if index == 0:
             raise DecodeError(f"{self.path}: no decodable video frames")
+        expected = self.info.frame_count
+        if expected and index < 0.9 * expected - 2:
+            self._warn(f"video ended early: decoded {index} of about {expected} frames (truncated file?)")
 
     def _analysis_planes(self, vf: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         size = self.analysis_size

@@ -23,8 +23,8 @@ __all__ = ["KeyframeSelector", "Pick"]
 BIN_SECONDS = 0.5
 #: Change (cut strength) at which a new bin starts regardless of its length.
 BREAK_STRENGTH = 0.05
-#: Most bins kept before neighbours are merged (bounds memory in very choppy footage).
-MAX_PENDING_BINS = 48
+#: Memory the held candidate pictures may take, in bytes; sets how many bins are kept.
+CANDIDATE_MEMORY = 96 * 1024 * 1024
 
 
 @dataclass
@@ -63,15 +63,21 @@ class KeyframeSelector:
         Keyframes wanted per shot (fewer when the shot has fewer candidates).
     keep_pictures : bool
         Hold decoded frames for rendering; without it only indices and times are picked.
+    picture_bytes : int
+        Size of one decoded picture; with :data:`CANDIDATE_MEMORY` it bounds how many bins are held
+        (between 6 and 48) before the most similar neighbours are merged.
     """
 
     fps: float
     per_shot: int = 1
     keep_pictures: bool = True
+    picture_bytes: int = 1920 * 1080 * 3 // 2
     _bins: list[_Bin] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._bin_frames = max(1, int(round(BIN_SECONDS * (self.fps or 25))))
+        held = CANDIDATE_MEMORY // max(1, self.picture_bytes) if self.keep_pictures else 48
+        self._max_bins = int(min(48, max(6, held)))
 
     def add(self, index: int, time: Any, *, sharpness: float, hist: np.ndarray, change: float, picture: Any) -> None:
         """Offer one frame. ``change`` is its cut strength relative to the previous frame."""
@@ -79,7 +85,7 @@ class KeyframeSelector:
         if current is None or change > BREAK_STRENGTH or index - current.first >= self._bin_frames:
             current = _Bin(first=index, last=index, break_strength=change)
             self._bins.append(current)
-            if len(self._bins) > MAX_PENDING_BINS:
+            if len(self._bins) > self._max_bins:
                 self._merge_weakest()
         current.last = index
         current.hist_sum = hist.copy() if current.hist_sum is None else current.hist_sum + hist

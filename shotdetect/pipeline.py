@@ -171,7 +171,8 @@ def detect(
         fps = float(info.fps) if info.fps else 25.0
         detector = StreamingDetector(info.fps, settings)
         features = FeatureExtractor(reader.analysis_size)
-        selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None)
+        selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
+                                    picture_bytes=info.width * info.height * 3 // 2)
         times = _TimeIndex()
         builder: _ShotBuilder | None = None
         count = 0

@@ -17,6 +17,7 @@ from scipy.ndimage import median_filter
 
 from ..features.histogram import bhattacharyya
 from .candidates import Candidate
+from .flashes import flash_end
 from .window import SignalWindow
 
 __all__ = ["find_fades", "find_blends", "FLAT_CONTRAST"]
@@ -60,6 +61,17 @@ def _ramp(departure: np.ndarray, i: int, step: int, limit: int) -> int:
     return best
 
 
+def _is_ramp(departure: np.ndarray) -> bool:
+    """Whether a sequence ending at the hold falls gradually: long enough, deep enough, and not
+    mostly one jump (a cut to black, or a flash, is a jump).
+    """
+    if len(departure) < 4:
+        return False
+    depth = float(departure[0] - departure[-1])
+    steps = np.abs(np.diff(departure))
+    return depth > MIN_RAMP_DEPARTURE and float(steps.max()) <= 0.6 * depth
+
+
 def _flat(w: SignalWindow, scale: float) -> np.ndarray:
     """Frames that are one flat, dark or bright, colour: what a fade goes through.
 
@@ -91,10 +103,12 @@ def find_fades(w: SignalWindow, *, threshold_scale: float = 1.0) -> list[Candida
         in_end = _ramp(departure, h1, +1, limit)
         # The frames between the ramp's far end and the hold are the fade; a jump of one frame is a
         # cut to or from black, not a fade.
-        has_out = h0 - out_start >= 3 and departure[out_start] - departure[h0] > MIN_RAMP_DEPARTURE
-        has_in = in_end - h1 >= 3 and departure[in_end] - departure[h1] > MIN_RAMP_DEPARTURE
+        has_out = _is_ramp(departure[out_start:h0 + 1])
+        has_in = _is_ramp(departure[h1:in_end + 1][::-1])
         if not has_out and not has_in:
             continue
+        if not has_out and h0 > 0 and flash_end(w, h0) is not None:
+            continue  # jumped to white and decayed back: a camera flash, not a fade
         hold = h1 - h0 + 1
         at_end = h1 == len(c) - 1
         if has_out and has_in and hold <= hold_max:
@@ -173,11 +187,14 @@ def _classify_run(thumbs: np.ndarray, shape: tuple[int, int], s: int, e: int) ->
     blend, wipe = float(np.median(blend_err)), float(np.median(wipe_err))
     # A dissolve moves steadily from A to B; a wipe grows one clean region of B. When both
     # describe the frames, the one that fits better names the transition.
+    # Both must really travel from A to B within the span (not sit beside a cut at its edge).
     verdicts = []
-    if blend <= MAX_BLEND_ERROR and _rising(weight_b) > 0.8:
+    travels = weight_b[0] < -0.2 and weight_b[-1] > 0.2 and np.ptp(weight_b) > 1.0
+    if blend <= MAX_BLEND_ERROR and travels and _rising(weight_b) > 0.8:
         turn = next((s + k for k, d in enumerate(weight_b) if d > 0), (s + e + 1) // 2)
         verdicts.append(("dissolve", blend, turn))
-    if wipe <= MAX_BLEND_ERROR and _rising(share_b) > 0.8 and float(np.median(coherent)) > 0.9:
+    sweeps = min(share_b) < 0.35 and max(share_b) > 0.65
+    if wipe <= MAX_BLEND_ERROR and sweeps and _rising(share_b) > 0.8 and float(np.median(coherent)) > 0.9:
         turn = next((s + k for k, f in enumerate(share_b) if f > 0.5), (s + e + 1) // 2)
         verdicts.append(("wipe", wipe, turn))
     return min(verdicts, key=lambda v: v[1]) if verdicts else None

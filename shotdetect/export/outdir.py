@@ -35,6 +35,7 @@ class OutputDir:
         self.path = Path(path)
         self.overwrite = overwrite
         self.staging: Path | None = None
+        self._created: list[Path] = []
 
     def _existing_results(self) -> list[Path]:
         found: list[Path] = []
@@ -48,12 +49,22 @@ class OutputDir:
         old = self._existing_results() if self.path.is_dir() else []
         if old and not self.overwrite:
             raise OutputError(f"{self.path}: already holds results ({old[0].name}); use --overwrite to replace them")
+        # Remember which folders this run creates, so a failed run can take them away again.
+        self._created = [p for p in [self.path, *self.path.parents] if not p.exists()]
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.staging = Path(tempfile.mkdtemp(prefix=".shotdetect-", dir=self.path))
         except OSError as exc:
+            self._remove_created()
             raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from exc
         return self.staging
+
+    def _remove_created(self) -> None:
+        for folder in self._created:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         assert self.staging is not None
@@ -62,6 +73,8 @@ class OutputDir:
                 self._commit()
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
+            if exc_type is not None:
+                self._remove_created()
 
     def _commit(self) -> None:
         assert self.staging is not None
