@@ -7,10 +7,12 @@ Exit codes: 0 success; 1 unexpected internal error; 2 bad command-line usage; 3 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -110,13 +112,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Subcommands beside the default one (detecting shots in a video): name -> module.
+#: Each module provides ``build_parser() -> argparse.ArgumentParser`` (made with :func:`make_parser`)
+#: and ``run(args) -> int``, and raises :class:`ShotdetectError` for anything the user must fix.
+SUBCOMMANDS = {
+    "compare": "shotdetect.commands.compare",
+    "dedupe": "shotdetect.commands.dedupe",
+}
+
+
+def make_parser(prog: str, description: str, epilog: str = "") -> argparse.ArgumentParser:
+    """A parser with one-line usage errors (exit 2) and the common ``-q``/``--debug`` flags."""
+    p = _Parser(prog=prog, description=description, epilog=epilog,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, run = build_parser(), _run
+    if argv and argv[0] in SUBCOMMANDS and importlib.util.find_spec(SUBCOMMANDS[argv[0]]) is not None:
+        module = importlib.import_module(SUBCOMMANDS[argv[0]])
+        parser, run, argv = module.build_parser(), module.run, argv[1:]
+    args = parser.parse_args(argv)
+    return run_guarded(run, args)
+
+
+def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command, turning every error into one line on stderr and its documented exit code."""
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR,
                         format="shotdetect: %(levelname)s: %(message)s")
     try:
-        return _run(args)
+        return run(args)
     except KeyboardInterrupt:
         print("\nshotdetect: interrupted; no results written", file=sys.stderr)
         return EXIT_INTERRUPTED

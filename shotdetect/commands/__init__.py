@@ -1,0 +1,1 @@
+"""Subcommands of the command line (``shotdetect compare``, ``shotdetect dedupe``): CLI layer only."""
