@@ -22,7 +22,7 @@ import numpy as np
 from .errors import DecodeError, InputError
 from .timeline import VideoInfo
 
-__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "ANALYSIS_WIDTH"]
+__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,10 @@ _PLANAR_8BIT = {
 }
 #: Consecutive undecodable packets after which the file is considered broken beyond repair.
 _MAX_CONSECUTIVE_ERRORS = 200
+#: Largest picture accepted, in pixels (8192 x 8192), and largest side. Bigger streams are refused
+#: up front rather than exhausting memory in the decoder.
+MAX_PIXELS = 8192 * 8192
+MAX_SIDE = 16384
 
 
 @dataclass
@@ -82,8 +86,10 @@ class VideoReader:
     Streams the file once: memory stays constant however long the video is.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0):
+    def __init__(self, path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0,
+                 max_duration: float | None = None):
         self.path = Path(path)
+        self.max_duration = max_duration
         _check_path(self.path)
         try:
             self._container = av.open(str(self.path), metadata_errors="ignore")
@@ -104,11 +110,17 @@ class VideoReader:
         if not cc.width or not cc.height:
             self._container.close()
             raise InputError(f"{self.path}: video stream has no picture size (unsupported codec?)")
+        if cc.width * cc.height > MAX_PIXELS or max(cc.width, cc.height) > MAX_SIDE:
+            self._container.close()
+            raise InputError(f"{self.path}: picture of {cc.width}x{cc.height} is larger than the supported "
+                             f"{MAX_PIXELS // 1_000_000} megapixels")
         self.info = self._read_info()
         step = max(1, self.info.width // analysis_width)
         self._step = step
         self.analysis_size = (max(1, self.info.width // step), max(1, self.info.height // step))
         self.warnings: list[str] = []
+        #: Places where undecodable data was skipped: dicts with after_frame, time, skipped_packets.
+        self.gaps: list[dict[str, float | int]] = []
         self.corrupt_packets = 0
 
     def _read_info(self) -> VideoInfo:
@@ -192,6 +204,7 @@ class VideoReader:
         t0: Fraction | None = None
         last: Fraction | None = None
         index = 0
+        skipped_before = 0
         for vf in self._decoded():
             if vf.pts is not None:
                 t = Fraction(vf.pts) * tb
@@ -200,6 +213,17 @@ class VideoReader:
             if t0 is None:
                 t0 = t
                 self.info = replace(self.info, rotation=(-int(round(vf.rotation or 0))) % 360, start_time=t)
+            elif t < last:
+                # Timestamps going backwards (broken muxing): keep times monotonic for every consumer.
+                self._warn("timestamps go backwards in places; times there are clamped")
+                t = last
+            if self.corrupt_packets > skipped_before and index:
+                self.gaps.append({"after_frame": index - 1, "time": round(float(last - t0), 6),
+                                  "skipped_packets": self.corrupt_packets - skipped_before})
+            skipped_before = self.corrupt_packets
+            if self.max_duration is not None and t - t0 > self.max_duration:
+                self._warn(f"stopped after {self.max_duration:g} s (--max-duration)")
+                break
             last = t
             y, u, v = self._analysis_planes(vf)
             yield Frame(index=index, time=t - t0, y=y, u=u, v=v, source=vf)
@@ -207,7 +231,7 @@ class VideoReader:
         if index == 0:
             raise DecodeError(f"{self.path}: no decodable video frames")
         expected = self.info.frame_count
-        if expected and index < 0.9 * expected - 2:
+        if expected and index < 0.9 * expected - 2 and self.max_duration is None:
             self._warn(f"video ended early: decoded {index} of about {expected} frames (truncated file?)")
 
     def _analysis_planes(self, vf: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -256,15 +280,21 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def open_video(path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0) -> VideoReader:
+def open_video(path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0,
+               max_duration: float | None = None) -> VideoReader:
     """Open a video for streaming analysis.
+
+    Parameters
+    ----------
+    max_duration : float, optional
+        Stop after this many seconds of video (a warning records it).
 
     Raises
     ------
     InputError
         The path is missing, a directory, empty, not a video, or has no video stream.
     """
-    return VideoReader(path, analysis_width=analysis_width, threads=threads)
+    return VideoReader(path, analysis_width=analysis_width, threads=threads, max_duration=max_duration)
 
 
 def render_frame(frame: av.VideoFrame, info: VideoInfo, *, max_size: int | None = None) -> np.ndarray:

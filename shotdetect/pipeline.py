@@ -13,12 +13,14 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Protocol
 
-from .decode import ANALYSIS_WIDTH, Frame, open_video, render_frame
+from .decode import ANALYSIS_WIDTH, VideoReader, open_video, render_frame
 from .detect import Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
+from .errors import DecodeError
 from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
+from .watchdog import Watchdog
 
 __all__ = ["detect", "KeyframeSink", "Progress"]
 
@@ -130,6 +132,8 @@ def detect(
     on_signals: Callable[[FrameSignals, float], None] | None = None,
     progress: Progress | None = None,
     analysis_width: int = ANALYSIS_WIDTH,
+    max_duration: float | None = None,
+    stall_timeout: float | None = 120.0,
 ) -> Timeline:
     """Find the transitions and shots of a video in one streaming pass.
 
@@ -153,6 +157,10 @@ def detect(
         Receives every frame's :class:`FrameSignals` and its cut strength (for ``--stats``).
     progress : callable, optional
         ``progress(done, total_or_None)``, called every few frames.
+    max_duration : float, optional
+        Analyse at most this many seconds from the start (a warning records the cut-off).
+    stall_timeout : float, optional
+        Give up with :class:`DecodeError` when no frame arrives for this many seconds.
 
     Returns
     -------
@@ -163,53 +171,68 @@ def detect(
     InputError, DecodeError
         The file is not a readable video.
     """
-    with open_video(path, analysis_width=analysis_width) as reader:
-        info = reader.info
-        min_frames = _min_shot_frames(min_shot_len, info.fps)
-        settings = DetectorSettings(sensitivity=sensitivity, threshold=threshold,
-                                    min_shot_frames=min_frames, gradual=gradual)
-        fps = float(info.fps) if info.fps else 25.0
-        detector = StreamingDetector(info.fps, settings)
-        features = FeatureExtractor(reader.analysis_size)
-        selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
-                                    picture_bytes=info.width * info.height * 3 // 2)
-        times = _TimeIndex()
-        builder: _ShotBuilder | None = None
-        count = 0
-        last_time = Fraction(0)
-        cadence = _Cadence()
-        keep_times = int(fps * 12) + 64  # comfortably more than the detector's context + look-ahead
-        for frame in reader:
-            if builder is None:
-                info = reader.info  # rotation is known once the first frame is decoded
-                builder = _ShotBuilder(selector, keyframe_sink, info, times)
-            signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
-            strength = cut_strength_of(signals)
-            if on_signals is not None:
-                on_signals(signals, strength)
-            if frame.index:
-                cadence.add(frame.time - last_time)
-            if frame.index % 1024 == 1023:
-                times.trim(frame.index - keep_times)
-            times[frame.index] = frame.time
-            last_time = frame.time
-            if keyframes:
-                selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
-                             change=strength, picture=frame.source)
-            for cand in detector.push(signals):
-                builder.transition(cand)
-            count = frame.index + 1
-            if progress is not None and count % 25 == 0:
-                progress(count, info.frame_count)
-        assert builder is not None  # the reader raises when there is no frame
-        for cand in detector.finish():
+    watchdog = Watchdog(stall_timeout)
+    try:
+        with watchdog, open_video(path, analysis_width=analysis_width, max_duration=max_duration) as reader:
+            return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
+                        gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
+                        on_signals=on_signals, progress=progress, analysis_width=analysis_width)
+    except KeyboardInterrupt:
+        if watchdog.fired:
+            raise DecodeError(f"{path}: decoding made no progress for {stall_timeout:g} s; gave up") from None
+        raise
+
+
+def _run(reader: VideoReader, watchdog: Watchdog, *, sensitivity: float, threshold: float | None,
+         min_shot_len: int | float | str, gradual: bool, keyframes: int, keyframe_sink: KeyframeSink | None,
+         on_signals: Callable[[FrameSignals, float], None] | None, progress: Progress | None,
+         analysis_width: int) -> Timeline:
+    info = reader.info
+    min_frames = _min_shot_frames(min_shot_len, info.fps)
+    settings = DetectorSettings(sensitivity=sensitivity, threshold=threshold,
+                                min_shot_frames=min_frames, gradual=gradual)
+    fps = float(info.fps) if info.fps else 25.0
+    detector = StreamingDetector(info.fps, settings)
+    features = FeatureExtractor(reader.analysis_size)
+    selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
+                                picture_bytes=info.width * info.height * 3 // 2)
+    times = _TimeIndex()
+    builder: _ShotBuilder | None = None
+    count = 0
+    last_time = Fraction(0)
+    cadence = _Cadence()
+    keep_times = int(fps * 12) + 64  # comfortably more than the detector's context + look-ahead
+    for frame in reader:
+        watchdog.kick()
+        if builder is None:
+            info = reader.info  # rotation is known once the first frame is decoded
+            builder = _ShotBuilder(selector, keyframe_sink, info, times)
+        signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
+        strength = cut_strength_of(signals)
+        if on_signals is not None:
+            on_signals(signals, strength)
+        if frame.index:
+            cadence.add(frame.time - last_time)
+        if frame.index % 1024 == 1023:
+            times.trim(frame.index - keep_times)
+        times[frame.index] = frame.time
+        last_time = frame.time
+        if keyframes:
+            selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
+                         change=strength, picture=frame.source)
+        for cand in detector.push(signals):
             builder.transition(cand)
-        step = 1 / Fraction(info.fps) if info.fps else (cadence.shortest or Fraction(1, 25))
-        times[count] = last_time + step
-        builder.finish(count)
-        if progress is not None:
-            progress(count, count)
-        warnings = list(reader.warnings)
+        count = frame.index + 1
+        if progress is not None and count % 25 == 0:
+            progress(count, info.frame_count)
+    assert builder is not None  # the reader raises when there is no frame
+    for cand in detector.finish():
+        builder.transition(cand)
+    step = 1 / Fraction(info.fps) if info.fps else (cadence.shortest or Fraction(1, 25))
+    times[count] = last_time + step
+    builder.finish(count)
+    if progress is not None:
+        progress(count, count)
     info = replace(info, frame_count=count, duration=last_time + step, vfr=cadence.variable)
     return Timeline(
         video=info,
@@ -222,6 +245,8 @@ def detect(
             "gradual": gradual,
             "keyframes": keyframes,
             "analysis_width": analysis_width,
+            "max_duration": reader.max_duration,
         },
-        warnings=warnings,
+        warnings=list(reader.warnings),
+        gaps=list(reader.gaps),
     )

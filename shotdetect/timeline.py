@@ -186,6 +186,8 @@ class Timeline:
     shots: list[Shot] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Where undecodable data was skipped: ``{"after_frame", "time", "skipped_packets"}``.
+    gaps: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def cuts(self) -> list[int]:
@@ -204,4 +206,5 @@ class Timeline:
             "transitions": [t.to_dict(i, fps or self.video.fps) for i, t in enumerate(self.transitions)],
             "shots": [s.to_dict(i) for i, s in enumerate(self.shots)],
             "warnings": list(self.warnings),
+            "gaps": [dict(g) for g in self.gaps],
         }
