@@ -1,7 +1,8 @@
 """Command line: ``shotdetect VIDEO --out DIR``. The only module that prints or picks exit codes.
 
 Exit codes: 0 success; 1 unexpected internal error; 2 bad command-line usage; 3 unusable input;
-4 decoding failed; 5 results could not be written; 130 interrupted (Ctrl-C).
+4 decoding failed; 5 results could not be written; 130 interrupted (Ctrl-C, SIGINT); 143 terminated
+(SIGTERM).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import importlib
 import importlib.util
 import logging
 import os
+import shutil
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import OutputError, ShotdetectError
+from .errors import DecodeError, OutputError, ShotdetectError
 from .export import IMAGE_FORMATS, ImageWriter, OutputDir, to_json, write_json
 from .export.atomic import atomic_write_text
 from .export.stats import StatsWriter
@@ -30,6 +34,11 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that the same clean-up as for Ctrl-C runs."""
 
 EXAMPLES = """\
 examples:
@@ -41,7 +50,7 @@ examples:
   shotdetect clip.mp4 --stats clip.csv --json clip.json
 
 exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
-             5 cannot write results, 130 interrupted, 1 internal error
+             5 cannot write results, 130 interrupted, 143 terminated, 1 internal error
 """
 
 
@@ -106,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--min-shot-len", type=_min_shot_len, default="3", metavar="N",
                      help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
     det.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
+    lim = p.add_argument_group("limits")
+    lim.add_argument("--max-duration", type=_positive, metavar="SECONDS",
+                     help="analyse at most this many seconds from the start")
+    lim.add_argument("--stall-timeout", type=_positive, default=120.0, metavar="SECONDS",
+                     help="give up (exit 4) when the decoder makes no progress this long (default 120)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     p.add_argument("-V", "--version", action="version", version=f"shotdetect {__version__}")
@@ -145,10 +159,14 @@ def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
     """Run a command, turning every error into one line on stderr and its documented exit code."""
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR,
                         format="shotdetect: %(levelname)s: %(message)s")
+    previous = _on_sigterm()
     try:
         return run(args)
+    except Terminated:
+        print("\nshotdetect: terminated; no partial results left", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print("\nshotdetect: interrupted; no results written", file=sys.stderr)
+        print("\nshotdetect: interrupted; no partial results left", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `shotdetect video.mp4 | head`: the reader has all it wanted
         try:
@@ -167,6 +185,20 @@ def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
         print(f"shotdetect: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm() -> object:
+    """Make SIGTERM raise :class:`Terminated` (main thread only); returns the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _check_writable_file(path: str, overwrite: bool) -> None:
@@ -189,12 +221,13 @@ def _run(args: argparse.Namespace) -> int:
     options = dict(
         sensitivity=args.sensitivity, threshold=args.threshold, min_shot_len=args.min_shot_len,
         gradual=not args.no_gradual, keyframes=args.keyframes, progress=bar, on_signals=stats,
+        max_duration=args.max_duration, stall_timeout=args.stall_timeout,
     )
     try:
         if args.out:
             with OutputDir(args.out, overwrite=args.overwrite) as staging:
                 sink = None if args.no_images else ImageWriter(staging, args.image_format)
-                timeline = detect(args.video, keyframe_sink=sink, **options)
+                timeline = detect(args.video, keyframe_sink=sink, on_hard_stop=_hard_stop(staging), **options)
                 bar.close()
                 write_json(timeline, staging / "timeline.json")
         else:
@@ -219,6 +252,17 @@ def _run(args: argparse.Namespace) -> int:
         if args.out or args.json:
             _summary(timeline, args.out)
     return EXIT_OK
+
+
+def _hard_stop(staging: Path) -> Callable[[], None]:
+    """Last resort when a stalled decoder never returns: remove partial output, say why, exit 4."""
+
+    def stop() -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+        print("shotdetect: error: decoding made no progress and did not respond; gave up", file=sys.stderr)
+        os._exit(DecodeError.exit_code)
+
+    return stop
 
 
 def _summary(timeline: Timeline, out: str | None) -> None:

@@ -134,6 +134,7 @@ def detect(
     analysis_width: int = ANALYSIS_WIDTH,
     max_duration: float | None = None,
     stall_timeout: float | None = 120.0,
+    on_hard_stop: Callable[[], None] | None = None,
 ) -> Timeline:
     """Find the transitions and shots of a video in one streaming pass.
 
@@ -161,6 +162,9 @@ def detect(
         Analyse at most this many seconds from the start (a warning records the cut-off).
     stall_timeout : float, optional
         Give up with :class:`DecodeError` when no frame arrives for this many seconds.
+    on_hard_stop : callable, optional
+        Called from the watchdog thread if the stalled decoder does not even return control
+        (the command line removes partial output there and exits).
 
     Returns
     -------
@@ -171,7 +175,7 @@ def detect(
     InputError, DecodeError
         The file is not a readable video.
     """
-    watchdog = Watchdog(stall_timeout)
+    watchdog = Watchdog(stall_timeout, on_hard_stop=on_hard_stop)
     try:
         with watchdog, open_video(path, analysis_width=analysis_width, max_duration=max_duration) as reader:
             return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
