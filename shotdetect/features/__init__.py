@@ -64,27 +64,39 @@ class FrameSignals:
 
 
 class FeatureExtractor:
-    """Computes :class:`FrameSignals` for consecutive frames, remembering only the previous one."""
+    """Computes :class:`FrameSignals` for consecutive frames, remembering only the previous one.
+
+    Optical flow is estimated on the half-size thumbnail (a quarter of the pixels), and not at all
+    when the frame barely changed: then there is no motion to compensate and the residual is the
+    difference itself.
+    """
+
+    #: Mean luma difference under which flow is skipped (about half a grey level).
+    STILL_DIFF = 0.002
 
     def __init__(self, analysis_size: tuple[int, int]):
-        self._motion = MotionEstimator(analysis_size)
         w, h = analysis_size
         self._thumb_size = (max(8, w // 2), max(6, h // 2))
+        self._motion = MotionEstimator(analysis_size)
         self._prev_hist: np.ndarray | None = None
         self._prev_y: np.ndarray | None = None
+        self._prev_thumb: np.ndarray | None = None
 
     def push(self, index: int, time: Fraction, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> FrameSignals:
         hist = yuv_histogram(y, u, v)
         mean, std = cv2.meanStdDev(y)
+        thumb = cv2.resize(y, self._thumb_size, interpolation=cv2.INTER_AREA)
         if self._prev_hist is None:
             bd = kl = diff = flow = residual = 0.0
         else:
             bd = float(bhattacharyya(self._prev_hist, hist))
             kl = float(kl_divergence(self._prev_hist, hist))
             diff = mean_abs_diff(self._prev_y, y)
-            flow, residual = self._motion.compare(self._prev_y, y)
-        self._prev_hist, self._prev_y = hist, y
-        thumb = cv2.resize(y, self._thumb_size, interpolation=cv2.INTER_AREA)
+            if diff < self.STILL_DIFF:
+                flow, residual = 0.0, diff
+            else:
+                flow, residual = self._motion.compare(self._prev_y, y, self._prev_thumb, thumb)
+        self._prev_hist, self._prev_y, self._prev_thumb = hist, y, thumb
         return FrameSignals(
             index=index, time=time, bhattacharyya=bd, kl=kl, diff=diff, flow=flow, residual=residual,
             luma=float(mean[0, 0]) / 255.0, contrast=float(std[0, 0]) / 255.0, sharpness=sharpness(y),

@@ -6,6 +6,7 @@ Distances average over the channels, giving luma and colour equal say.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 __all__ = ["BINS", "yuv_histogram", "soften", "bhattacharyya", "kl_divergence", "chi_square"]
@@ -18,18 +19,16 @@ _KL_SMOOTHING = 1e-3
 
 
 def yuv_histogram(y: np.ndarray, u: np.ndarray, v: np.ndarray, *, bins: int = BINS) -> np.ndarray:
-    """Normalised per-channel histograms of 8-bit planes.
+    """Normalised per-channel histograms of 8-bit planes (soft-binned, see :func:`soften`).
 
     Returns
     -------
     ndarray of float64, shape (3, bins)
         Each row sums to 1.
     """
-    shift = 8 - int(np.log2(bins))
     out = np.empty((3, bins), np.float64)
     for row, plane in zip(out, (y, u, v)):
-        counts = np.bincount((plane.ravel() >> shift), minlength=bins)
-        row[:] = counts / max(1, plane.size)
+        row[:] = cv2.calcHist([plane], [0], None, [bins], [0, 256]).ravel() / max(1, plane.size)
     return soften(out)
 
 

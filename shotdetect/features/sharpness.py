@@ -10,4 +10,5 @@ __all__ = ["sharpness"]
 
 def sharpness(gray: np.ndarray) -> float:
     """Variance of the Laplacian of a grey image: higher is sharper; 0 for a flat frame."""
-    return float(cv2.Laplacian(gray, cv2.CV_32F).var())
+    _, std = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_32F))
+    return float(std[0, 0]) ** 2
