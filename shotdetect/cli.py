@@ -20,10 +20,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import DecodeError, OutputError, ShotdetectError
-from .export import IMAGE_FORMATS, ImageWriter, OutputDir, to_json, write_json
+from .errors import DecodeError, OutputError, ShotdetectError, UsageError
+from .export import IMAGE_FORMATS, to_json
 from .export.atomic import atomic_write_text
 from .export.stats import StatsWriter
+from .batch import BatchResult, find_videos, run_batch
+from .jobs import FolderJob
 from .pipeline import detect
 from .progress import ProgressBar
 from .timeline import Timeline
@@ -48,6 +50,7 @@ examples:
   shotdetect film.mkv --out film/ --keyframes 3 --image-format png
   shotdetect talk.mp4 --out talk/ --sensitivity 0.7 --min-shot-len 1s
   shotdetect clip.mp4 --stats clip.csv --json clip.json
+  shotdetect a.mp4 b.mkv archive/ --out results/ -j 2 --resume
 
 exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
              5 cannot write results, 130 interrupted, 143 terminated, 1 internal error
@@ -98,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("video", help="video file to analyse")
+    p.add_argument("videos", nargs="+", metavar="VIDEO",
+                   help="video file(s) or folder(s); several go to --out DIR/<name>/ each")
     out = p.add_argument_group("output")
     out.add_argument("-o", "--out", metavar="DIR", help="folder for keyframe images and timeline.json")
     out.add_argument("--json", metavar="PATH", help="write the timeline JSON here ('-' for stdout)")
@@ -115,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--min-shot-len", type=_min_shot_len, default="3", metavar="N",
                      help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
     det.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
+    many = p.add_argument_group("many videos")
+    many.add_argument("-j", "--jobs", type=_count, default=0, metavar="N",
+                      help="videos analysed in parallel (default: one per core)")
+    many.add_argument("--resume", action="store_true", help="skip videos whose timeline is already complete")
+    many.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on a Dask cluster (tcp://host:8786); needs pip install 'shotdetect[dask]'")
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-duration", type=_positive, metavar="SECONDS",
                      help="analyse at most this many seconds from the start")
@@ -211,28 +221,36 @@ def _check_writable_file(path: str, overwrite: bool) -> None:
         raise OutputError(f"{target.parent}: no such folder")
 
 
+def _job(args: argparse.Namespace) -> FolderJob:
+    return FolderJob(
+        overwrite=args.overwrite, images=not args.no_images, image_format=args.image_format,
+        keyframes=args.keyframes, sensitivity=args.sensitivity, threshold=args.threshold,
+        min_shot_len=args.min_shot_len, gradual=not args.no_gradual, max_duration=args.max_duration,
+        stall_timeout=args.stall_timeout,
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
+    batch = len(args.videos) > 1 or any(Path(v).is_dir() for v in args.videos)
+    if batch or args.scheduler or args.resume:
+        return _run_batch(args)
+    video = args.videos[0]
     if args.json:
         _check_writable_file(args.json, args.overwrite)
     if args.stats:
         _check_writable_file(args.stats, args.overwrite)
-    bar = ProgressBar(Path(args.video).name[:30], enabled=False if args.quiet else None)
+    bar = ProgressBar(Path(video).name[:30], enabled=False if args.quiet else None)
     stats = StatsWriter(args.stats) if args.stats else None
-    options = dict(
-        sensitivity=args.sensitivity, threshold=args.threshold, min_shot_len=args.min_shot_len,
-        gradual=not args.no_gradual, keyframes=args.keyframes, progress=bar, on_signals=stats,
-        max_duration=args.max_duration, stall_timeout=args.stall_timeout,
-    )
     try:
         if args.out:
-            with OutputDir(args.out, overwrite=args.overwrite) as staging:
-                sink = None if args.no_images else ImageWriter(staging, args.image_format)
-                timeline = detect(args.video, keyframe_sink=sink, on_hard_stop=_hard_stop(staging), **options)
-                bar.close()
-                write_json(timeline, staging / "timeline.json")
+            timeline = _job(args).run(video, args.out, progress=bar, on_signals=stats, hard_stop=_hard_stop)
         else:
-            timeline = detect(args.video, **options)
-            bar.close()
+            job = _job(args)
+            timeline = detect(video, sensitivity=job.sensitivity, threshold=job.threshold,
+                              min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
+                              progress=bar, on_signals=stats, max_duration=job.max_duration,
+                              stall_timeout=job.stall_timeout)
+        bar.close()
         if stats is not None:
             stats.commit()
     except BaseException:
@@ -252,6 +270,46 @@ def _run(args: argparse.Namespace) -> int:
         if args.out or args.json:
             _summary(timeline, args.out)
     return EXIT_OK
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """Several videos (or folders): each into OUT/<name>/, in parallel; failures do not stop the rest."""
+    videos = find_videos(args.videos)
+    if not args.out:
+        raise UsageError("several videos or a folder need --out DIR (each video gets DIR/<name>/)")
+    if args.json or args.stats:
+        raise UsageError("--json and --stats take one video; in a batch each folder has its timeline.json")
+    bar = ProgressBar("batch", unit="videos", enabled=False if args.quiet else None)
+    bar(0, len(videos))
+
+    def report(result: BatchResult, done: int, total: int) -> None:
+        bar(done, total)
+        if result.status == "failed" and not args.quiet:
+            bar.clear()
+            print(f"shotdetect: error: {result.error}", file=sys.stderr)
+
+    try:
+        results = run_batch(videos, Path(args.out), _job(args), workers=args.jobs, resume=args.resume,
+                            scheduler=args.scheduler, on_result=report)
+    finally:
+        bar.close()
+    if not args.quiet:
+        _batch_table(results)
+    failures = [r.exit_code for r in results if r.status == "failed"]
+    return max(failures) if failures else EXIT_OK
+
+
+def _batch_table(results: list[BatchResult]) -> None:
+    print(f"{'video':<32} {'status':<8} {'shots':>6} {'frames':>8} {'seconds':>8}  note", file=sys.stderr)
+    for r in results:
+        shots = r.summary.get("shots", "")
+        frames = r.summary.get("frames", "")
+        note = r.error or ("already complete" if r.status == "skipped" else "; ".join(r.summary.get("warnings", [])))
+        print(f"{r.video.name[:32]:<32} {r.status:<8} {shots!s:>6} {frames!s:>8} {r.seconds:>8.1f}  {note}",
+              file=sys.stderr)
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
+    print(f"shotdetect: {len(results)} videos: {counts['ok']} done, {counts['skipped']} skipped, "
+          f"{counts['failed']} failed", file=sys.stderr)
 
 
 def _hard_stop(staging: Path) -> Callable[[], None]:

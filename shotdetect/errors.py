@@ -6,7 +6,7 @@ user code keeps working.
 
 from __future__ import annotations
 
-__all__ = ["ShotdetectError", "InputError", "DecodeError", "OutputError"]
+__all__ = ["ShotdetectError", "UsageError", "InputError", "DecodeError", "OutputError"]
 
 
 class ShotdetectError(Exception):
@@ -14,6 +14,12 @@ class ShotdetectError(Exception):
 
     #: Exit status the command-line tool returns for this kind of error.
     exit_code: int = 1
+
+
+class UsageError(ShotdetectError, ValueError):
+    """Options that do not go together (the command line reports it like a bad option)."""
+
+    exit_code = 2
 
 
 class InputError(ShotdetectError, ValueError):

@@ -15,7 +15,9 @@ __all__ = ["ProgressBar"]
 class ProgressBar:
     """Callable as ``bar(done, total_or_None)``; draws at most ten times a second."""
 
-    def __init__(self, label: str, *, stream: TextIO | None = None, enabled: bool | None = None, width: int = 28):
+    def __init__(self, label: str, *, unit: str = "frames", stream: TextIO | None = None,
+                 enabled: bool | None = None, width: int = 28):
+        self.unit = unit
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.label = label
@@ -38,12 +40,21 @@ class ProgressBar:
             filled = int(frac * self.width)
             bar = "#" * filled + "-" * (self.width - filled)
             left = (total - done) / rate if rate > 0 else 0.0
-            text = f"{self.label} [{bar}] {frac:6.1%} {done}/{total} frames {rate:6.0f} fps ETA {_clock(left)}"
+            text = f"{self.label} [{bar}] {frac:6.1%} {done}/{total} {self.unit} {self._rate(rate)} ETA {_clock(left)}"
         else:
-            text = f"{self.label} {done} frames {rate:6.0f} fps {_clock(elapsed)}"
+            text = f"{self.label} {done} {self.unit} {self._rate(rate)} {_clock(elapsed)}"
         self.stream.write("\r" + text[:200] + "\033[K")
         self.stream.flush()
         self._drawn = True
+
+    def _rate(self, rate: float) -> str:
+        return f"{rate:6.0f} fps" if self.unit == "frames" else f"{rate * 60:5.1f}/min"
+
+    def clear(self) -> None:
+        """Blank the bar's line so that a message can be printed in its place."""
+        if self.enabled and self._drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
     def close(self) -> None:
         """End the line so that later output starts on a fresh one."""

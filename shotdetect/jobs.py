@@ -1,0 +1,77 @@
+"""One video analysed into one output folder: the unit of work of the CLI and of batch runs.
+
+A :class:`FolderJob` holds every option and is picklable, so the same object runs in this process,
+in a process pool, or on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .export import ImageWriter, OutputDir, write_json
+from .features import FrameSignals
+from .pipeline import Progress, detect
+from .timeline import Timeline
+
+__all__ = ["FolderJob"]
+
+
+@dataclass(frozen=True)
+class FolderJob:
+    """Analyse a video and write keyframes and ``timeline.json`` into a folder.
+
+    Calling the job (``job(video, out)``) returns a small summary dict, which is what batch runs
+    collect; :meth:`run` returns the full :class:`Timeline` and accepts live callbacks.
+    """
+
+    overwrite: bool = False
+    images: bool = True
+    image_format: str = "jpg"
+    keyframes: int = 1
+    sensitivity: float = 0.5
+    threshold: float | None = None
+    min_shot_len: int | float | str = 3
+    gradual: bool = True
+    max_duration: float | None = None
+    stall_timeout: float | None = 120.0
+
+    def run(
+        self,
+        video: str | os.PathLike[str],
+        out: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+        on_signals: Callable[[FrameSignals, float], None] | None = None,
+        hard_stop: Callable[[Path], Callable[[], None]] | None = None,
+    ) -> Timeline:
+        """Analyse ``video`` into ``out``; the folder gets complete results or none."""
+        with OutputDir(out, overwrite=self.overwrite) as staging:
+            sink = ImageWriter(staging, self.image_format) if self.images else None
+            timeline = detect(
+                video, sensitivity=self.sensitivity, threshold=self.threshold, min_shot_len=self.min_shot_len,
+                gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink, on_signals=on_signals,
+                progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
+                on_hard_stop=hard_stop(staging) if hard_stop else None,
+            )
+            write_json(timeline, staging / "timeline.json")
+        return timeline
+
+    def __call__(self, video: Path, out: Path) -> dict[str, Any]:
+        timeline = self.run(video, out)
+        kinds: dict[str, int] = {}
+        for t in timeline.transitions:
+            kinds[t.type] = kinds.get(t.type, 0) + 1
+        return {
+            "shots": len(timeline.shots),
+            "transitions": kinds,
+            "frames": timeline.video.frame_count,
+            "duration": float(timeline.video.duration or 0),
+            "warnings": list(timeline.warnings),
+        }
+
+    def settings(self) -> dict[str, Any]:
+        return asdict(self)
