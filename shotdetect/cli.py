@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 SUBCOMMANDS = {
     "compare": "shotdetect.commands.compare",
     "dedupe": "shotdetect.commands.dedupe",
+    "slides": "shotdetect.commands.slides",
 }
 
 
@@ -157,6 +158,9 @@ def make_parser(prog: str, description: str, epilog: str = "") -> argparse.Argum
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--slides" in argv:  # `shotdetect talk.mp4 --slides ...` is `shotdetect slides talk.mp4 ...`
+        argv.remove("--slides")
+        argv.insert(0, "slides")
     parser, run = build_parser(), _run
     if argv and argv[0] in SUBCOMMANDS and importlib.util.find_spec(SUBCOMMANDS[argv[0]]) is not None:
         module = importlib.import_module(SUBCOMMANDS[argv[0]])
