@@ -23,6 +23,7 @@ from . import __version__
 from .errors import DecodeError, OutputError, ShotdetectError, UsageError
 from .export import IMAGE_FORMATS, to_json
 from .export.atomic import atomic_write_text
+from .export.formats import ExportOptions, parse_export_list
 from .export.stats import StatsWriter
 from .batch import BatchResult, find_videos, run_batch
 from .jobs import FolderJob
@@ -51,6 +52,8 @@ examples:
   shotdetect talk.mp4 --out talk/ --sensitivity 0.7 --min-shot-len 1s
   shotdetect clip.mp4 --stats clip.csv --json clip.json
   shotdetect a.mp4 b.mkv archive/ --out results/ -j 2 --resume
+  shotdetect film.mp4 --out film/ --export otio,edl,fcpxml,csv,chapters,html
+  shotdetect film.mp4 --out film/ --no-images --split-accurate
 
 exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
              5 cannot write results, 130 interrupted, 143 terminated, 1 internal error
@@ -87,6 +90,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _seconds_or_zero(text: str) -> float:
+    try:
+        value = float(text.strip().lower().removesuffix("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("seconds, 0 or more") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("seconds, 0 or more")
+    return value
+
+
 def _count(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -111,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--no-images", action="store_true", help="pick keyframes but write no images")
     out.add_argument("--stats", metavar="PATH", help="write per-frame signals as CSV")
     out.add_argument("--overwrite", action="store_true", help="replace results already in --out / existing files")
+    exp = p.add_argument_group("exports (written into --out with timeline.json)")
+    exp.add_argument("--export", metavar="LIST", default="",
+                     help="comma-separated: otio, edl, fcpxml, csv, chapters, html, split; all = every one but split")
+    exp.add_argument("--min-chapter-len", type=_seconds_or_zero, metavar="SECONDS",
+                     help="merge shots into chapters at least this long (default: 0 for chapters.vtt and "
+                          "chapters.ffmetadata, 10 for the YouTube list chapters.txt, which never goes below 10)")
+    exp.add_argument("--split", action="store_true",
+                     help="write every shot as its own file shot-NNNN.<ext> with ffmpeg; streams are copied, so "
+                          "cuts snap to keyframes")
+    exp.add_argument("--split-accurate", action="store_true",
+                     help="like --split but re-encode (libx264) for frame-exact cuts")
     det = p.add_argument_group("detection")
     det.add_argument("-s", "--sensitivity", type=_sensitivity, default=0.5, metavar="S",
                      help="0..1, default 0.5: higher finds subtler transitions (and more false ones)")
@@ -219,10 +243,27 @@ def _check_writable_file(path: str, overwrite: bool) -> None:
     if path == "-":
         return
     target = Path(path)
+    if target.exists() and not target.is_file():
+        return  # /dev/null, /dev/stdout, a named pipe: nothing to clobber
     if target.exists() and not overwrite:
         raise OutputError(f"{target}: already exists; use --overwrite to replace it")
     if not target.parent.exists():
         raise OutputError(f"{target.parent}: no such folder")
+
+
+def _exports(args: argparse.Namespace) -> ExportOptions | None:
+    """The --export / --split options, checked: they need --out (the files land with timeline.json)."""
+    names = parse_export_list(args.export) if args.export.strip() else ()
+    if args.split or args.split_accurate:
+        names = (*names, "split") if "split" not in names else names
+    if args.min_chapter_len is not None and "chapters" not in names:
+        raise UsageError("--min-chapter-len needs --export chapters")
+    if not names:
+        return None
+    if not args.out:
+        option = "--export" if args.export.strip() else "--split"
+        raise UsageError(f"{option} needs --out DIR (the files are written next to timeline.json)")
+    return ExportOptions(formats=names, min_chapter_len=args.min_chapter_len, accurate=args.split_accurate)
 
 
 def _job(args: argparse.Namespace) -> FolderJob:
@@ -230,11 +271,12 @@ def _job(args: argparse.Namespace) -> FolderJob:
         overwrite=args.overwrite, images=not args.no_images, image_format=args.image_format,
         keyframes=args.keyframes, sensitivity=args.sensitivity, threshold=args.threshold,
         min_shot_len=args.min_shot_len, gradual=not args.no_gradual, max_duration=args.max_duration,
-        stall_timeout=args.stall_timeout,
+        stall_timeout=args.stall_timeout, exports=_exports(args),
     )
 
 
 def _run(args: argparse.Namespace) -> int:
+    _exports(args)  # --export / --split usage errors before any work
     batch = len(args.videos) > 1 or any(Path(v).is_dir() for v in args.videos)
     if batch or args.scheduler or args.resume:
         return _run_batch(args)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import ImageWriter, OutputDir, write_json
+from .export.formats import ExportOptions, chain_signals
 from .features import FrameSignals
 from .pipeline import Progress, detect
 from .timeline import Timeline
@@ -38,6 +39,8 @@ class FolderJob:
     gradual: bool = True
     max_duration: float | None = None
     stall_timeout: float | None = 120.0
+    #: Extra files (``--export``): written into the same staging folder, so they land with timeline.json.
+    exports: ExportOptions | None = None
 
     def run(
         self,
@@ -49,14 +52,20 @@ class FolderJob:
         hard_stop: Callable[[Path], Callable[[], None]] | None = None,
     ) -> Timeline:
         """Analyse ``video`` into ``out``; the folder gets complete results or none."""
-        with OutputDir(out, overwrite=self.overwrite) as staging:
+        if self.exports:
+            self.exports.check()
+        with OutputDir(out, overwrite=self.overwrite, keep=[video]) as staging:
             sink = ImageWriter(staging, self.image_format) if self.images else None
+            scores = self.exports.score_series() if self.exports else None
             timeline = detect(
                 video, sensitivity=self.sensitivity, threshold=self.threshold, min_shot_len=self.min_shot_len,
-                gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink, on_signals=on_signals,
+                gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink,
+                on_signals=chain_signals(on_signals, scores),
                 progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
                 on_hard_stop=hard_stop(staging) if hard_stop else None,
             )
+            if self.exports:
+                self.exports.write(timeline, staging, source=video, scores=scores)
             write_json(timeline, staging / "timeline.json")
         return timeline
 

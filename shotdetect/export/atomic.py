@@ -20,6 +20,15 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         The folder is missing or unwritable, or the disk is full; no partial file is left.
     """
     path = Path(path)
+    if path.exists() and not path.is_file():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO): write through it; renaming a temporary
+        # file over it would replace the device with a regular file.
+        try:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+        return path
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:

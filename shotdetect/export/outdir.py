@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import OutputError
+from .formats import result_patterns
 
 __all__ = ["OutputDir", "RESULT_PATTERNS"]
 
-#: Files a previous run may have left in an output folder.
-RESULT_PATTERNS = ("timeline.json", "shot-*.jpg", "shot-*.png", "shot-*.webp", "stats.csv")
+#: Files a previous run may have left in an output folder (keyframes, stats, every --export format).
+RESULT_PATTERNS = ("timeline.json", "shot-*.jpg", "shot-*.png", "shot-*.webp", "stats.csv", *result_patterns())
 
 
 class OutputDir:
@@ -29,24 +31,33 @@ class OutputDir:
         Destination folder; created if missing.
     overwrite : bool
         Replace earlier results in ``path``; without it, existing results are an error.
+    keep : paths, optional
+        Files that must never be replaced or removed (the input video): one of them in ``path``
+        with a result's name (``shot-0001.mp4`` with ``--split``) is an error.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False):
+    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False,
+                 keep: Iterable[str | os.PathLike[str]] = ()):
         self.path = Path(path)
         self.overwrite = overwrite
+        self.keep = [Path(p) for p in keep]
         self.staging: Path | None = None
         self._created: list[Path] = []
 
     def _existing_results(self) -> list[Path]:
-        found: list[Path] = []
+        found: set[Path] = set()
         for pattern in RESULT_PATTERNS:
-            found.extend(self.path.glob(pattern))
+            found.update(p for p in self.path.glob(pattern) if p.is_file())
         return sorted(found)
 
     def __enter__(self) -> Path:
         if self.path.exists() and not self.path.is_dir():
             raise OutputError(f"{self.path}: exists and is not a folder")
         old = self._existing_results() if self.path.is_dir() else []
+        for kept in self.keep:
+            if any(kept.exists() and p.samefile(kept) for p in old):
+                raise OutputError(f"{kept}: the input is in the output folder under a result's name and would "
+                                  "be replaced; choose another --out folder")
         if old and not self.overwrite:
             raise OutputError(f"{self.path}: already holds results ({old[0].name}); use --overwrite to replace them")
         # Remember which folders this run creates, so a failed run can take them away again.

@@ -24,12 +24,17 @@ class StatsWriter:
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
+        self._tmp: Path | None = None
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+            if self.path.exists() and not self.path.is_file():
+                # A device or pipe: stream straight into it (renaming over it would replace it).
+                self._fh: IO[str] = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            else:
+                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+                self._tmp = Path(tmp)
+                self._fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{self.path.parent}: cannot write here ({exc.strerror})") from exc
-        self._tmp = Path(tmp)
-        self._fh: IO[str] = os.fdopen(fd, "w", newline="", encoding="utf-8")
         self._csv = csv.writer(self._fh)
         self._csv.writerow(STATS_COLUMNS)
 
@@ -40,11 +45,13 @@ class StatsWriter:
     def commit(self) -> None:
         try:
             self._fh.close()
-            os.replace(self._tmp, self.path)
+            if self._tmp is not None:
+                os.replace(self._tmp, self.path)
         except OSError as exc:
             self.discard()
             raise OutputError(f"{self.path}: cannot write ({exc.strerror})") from exc
 
     def discard(self) -> None:
         self._fh.close()
-        self._tmp.unlink(missing_ok=True)
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
