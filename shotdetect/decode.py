@@ -34,6 +34,12 @@ _PLANAR_8BIT = {
     "yuv444p": (1, 1), "yuvj444p": (1, 1), "yuv440p": (1, 2), "yuvj440p": (1, 2),
     "yuv411p": (4, 1), "yuv410p": (4, 4), "yuva420p": (2, 2), "yuva444p": (1, 1),
 }
+#: A step between two frames longer than both of these (seconds; the previous frame's durations) is
+#: reported as missing video.
+_JUMP_SECONDS = Fraction(1, 5)
+_JUMP_FRAMES = 4
+#: Missing stretches reported one by one; any more are counted in one last warning.
+_MAX_JUMP_WARNINGS = 3
 #: Consecutive undecodable packets after which the file is considered broken beyond repair.
 _MAX_CONSECUTIVE_ERRORS = 200
 #: Largest picture accepted, in pixels (8192 x 8192), and largest side. Bigger streams are refused
@@ -96,7 +102,17 @@ class VideoReader:
         except av.error.FileNotFoundError as exc:
             raise InputError(f"{self.path}: no such file") from exc
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            if _is_iso_media(self.path):  # MP4/MOV whose index (moov) is missing: cut off or still being written
+                raise InputError(f"{self.path}: incomplete or damaged MP4/MOV file, its index (moov) cannot be "
+                                 f"found (truncated or still being written?)") from exc
             raise InputError(f"{self.path}: not a video file ({_reason(exc)})") from exc
+        fmt = self._container.format.name
+        if fmt == "image2" or fmt.endswith("_pipe"):  # a photo: FFmpeg would call it a 1-frame video
+            videos = self._container.streams.video
+            cc = videos[0].codec_context if videos else None
+            kind = cc.name if cc is not None else fmt.removesuffix("_pipe")
+            self._container.close()
+            raise InputError(f"{self.path}: a still image ({'jpeg' if kind == 'mjpeg' else kind}), not a video")
         if not self._container.streams.video:
             kinds = sorted({s.type for s in self._container.streams})
             self._container.close()
@@ -104,6 +120,9 @@ class VideoReader:
             raise InputError(f"{self.path}: no video stream ({found})")
         self._stream = self._container.streams.video[0]
         cc = self._stream.codec_context
+        if cc is None:  # FFmpeg has no decoder for it (an unknown or damaged codec tag)
+            self._container.close()
+            raise InputError(f"{self.path}: cannot decode its video stream (unknown or unsupported codec)")
         cc.thread_type = "AUTO"
         if threads:
             cc.thread_count = threads
@@ -112,8 +131,10 @@ class VideoReader:
             raise InputError(f"{self.path}: video stream has no picture size (unsupported codec?)")
         if cc.width * cc.height > MAX_PIXELS or max(cc.width, cc.height) > MAX_SIDE:
             self._container.close()
+            limit = (f"{MAX_SIDE} pixels per side" if max(cc.width, cc.height) > MAX_SIDE
+                     else f"{MAX_PIXELS / 1e6:.1f} megapixels ({MAX_PIXELS} pixels)")
             raise InputError(f"{self.path}: picture of {cc.width}x{cc.height} is larger than the supported "
-                             f"{MAX_PIXELS // 1_000_000} megapixels")
+                             f"{limit}")
         self.info = self._read_info()
         step = max(1, self.info.width // analysis_width)
         self._step = step
@@ -133,7 +154,12 @@ class VideoReader:
             duration = Fraction(s.duration) * tb
         elif self._container.duration:
             duration = Fraction(self._container.duration, av.time_base)
-        frames = s.frames or (int(round(duration * fps)) if duration and fps else None)
+        frames = int(round(duration * fps)) if duration and fps else None
+        if s.frames:  # the index's count; an edit list may hide some of them, then the duration is shorter
+            frames = min(s.frames, frames) if frames else s.frames
+        #: Whether ``frames`` comes from the stream itself (index, own duration), not the container's
+        #: duration, which may include a longer audio track.
+        self._count_exact = bool(s.frames and s.duration)
         sar = s.sample_aspect_ratio or cc.sample_aspect_ratio or Fraction(1)
         return VideoInfo(
             path=str(self.path),
@@ -203,36 +229,75 @@ class VideoReader:
         step_time = 1 / self.info.fps if self.info.fps else Fraction(1, 25)
         t0: Fraction | None = None
         last: Fraction | None = None
+        last_duration = step_time
+        known_duration = False
+        jumps = 0
         index = 0
         skipped_before = 0
+        timestamp = _BestEffortTimestamp()
         for vf in self._decoded():
-            if vf.pts is not None:
-                t = Fraction(vf.pts) * tb
+            ticks = timestamp(vf.pts, vf.dts)
+            if ticks is not None:
+                t = Fraction(ticks) * tb
             else:
                 t = (last + step_time) if last is not None else Fraction(0)
             if t0 is None:
                 t0 = t
-                self.info = replace(self.info, rotation=(-int(round(vf.rotation or 0))) % 360, start_time=t)
+                self.info = replace(self.info, rotation=self._rotation(vf.rotation), start_time=t)
             elif t < last:
                 # Timestamps going backwards (broken muxing): keep times monotonic for every consumer.
                 self._warn("timestamps go backwards in places; times there are clamped")
                 t = last
-            if self.corrupt_packets > skipped_before and index:
+            gap = self.corrupt_packets > skipped_before and index
+            if gap:
                 self.gaps.append({"after_frame": index - 1, "time": round(float(last - t0), 6),
                                   "skipped_packets": self.corrupt_packets - skipped_before})
             skipped_before = self.corrupt_packets
             if self.max_duration is not None and t - t0 > self.max_duration:
                 self._warn(f"stopped after {self.max_duration:g} s (--max-duration)")
                 break
+            if (index and not gap and known_duration
+                    and t - last > max(_JUMP_SECONDS, _JUMP_FRAMES * last_duration)):
+                # The previous frame says how long it lasts, and far more time passed: frames the demuxer
+                # dropped silently (damaged container) or a hole in the timestamps.
+                jumps += 1
+                if jumps <= _MAX_JUMP_WARNINGS:
+                    self._warn(f"{float(t - last - last_duration):.3g} s of video missing after frame "
+                               f"{index - 1} (at {float(last - t0):.3f} s): damaged file or a jump in its "
+                               f"timestamps")
+            duration = getattr(vf, "duration", None)  # from the container; 0 or None when it does not say
+            known_duration = bool(duration and duration > 0)
+            last_duration = Fraction(duration) * tb if known_duration else step_time
             last = t
             y, u, v = self._analysis_planes(vf)
             yield Frame(index=index, time=t - t0, y=y, u=u, v=v, source=vf)
             index += 1
         if index == 0:
             raise DecodeError(f"{self.path}: no decodable video frames")
+        if jumps > _MAX_JUMP_WARNINGS:
+            self._warn(f"video missing in {jumps - _MAX_JUMP_WARNINGS} more places")
         expected = self.info.frame_count
-        if expected and index < 0.9 * expected - 2 and self.max_duration is None:
-            self._warn(f"video ended early: decoded {index} of about {expected} frames (truncated file?)")
+        if expected and self.max_duration is None:
+            if self._count_exact:  # the stream's own count: any shortfall is missing frames
+                short = index < expected - 1
+            else:  # estimated from a duration (which may include audio): short in frames and in time
+                end = last - t0 + last_duration
+                short = index < 0.9 * expected - 2 and (not self.info.duration or end < 0.9 * self.info.duration)
+            if short:
+                self._warn(f"video ended early: decoded {index} of about {expected} frames (truncated file?)")
+
+    def _rotation(self, angle: float | None) -> int:
+        """Clockwise display rotation, a quarter turn, from PyAV's counter-clockwise angle (degrees)."""
+        if not angle:
+            return 0
+        if not -360 <= angle <= 360:  # a damaged display matrix (PyAV reads a degenerate one as INT_MIN)
+            self._warn(f"ignored an invalid display rotation ({angle:g} degrees)")
+            return 0
+        clockwise = -angle % 360
+        turn = int(round(clockwise / 90)) * 90 % 360
+        if abs((clockwise - turn + 180) % 360 - 180) > 1:
+            self._warn(f"display rotation of {clockwise:g} degrees rounded to {turn}")
+        return turn
 
     def _analysis_planes(self, vf: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         size = self.analysis_size
@@ -253,11 +318,43 @@ class VideoReader:
         return _plane(small, 0).copy(), _plane(small, 1).copy(), _plane(small, 2).copy()
 
 
+class _BestEffortTimestamp:
+    """A frame's timestamp as FFmpeg guesses it (``best_effort_timestamp``): its pts, unless the pts
+    values have gone wrong (not increasing) more often than the dts values, as in AVI files with
+    B-frames, whose "pts" are in decoding order. Returns ticks of the stream's time base, or None.
+    """
+
+    def __init__(self) -> None:
+        self.faulty_pts = self.faulty_dts = 0
+        self.last_pts: int | None = None
+        self.last_dts: int | None = None
+
+    def __call__(self, pts: int | None, dts: int | None) -> int | None:
+        if dts is not None:
+            self.faulty_dts += self.last_dts is not None and dts <= self.last_dts
+            self.last_dts = dts
+        if pts is not None:
+            self.faulty_pts += self.last_pts is not None and pts <= self.last_pts
+            self.last_pts = pts
+        if pts is not None and self.faulty_pts <= self.faulty_dts:
+            return pts
+        return dts  # None when unknown: the caller extrapolates
+
+
 def _chroma(plane: np.ndarray, step: int, sub: tuple[int, int], size: tuple[int, int], cstep: int) -> np.ndarray:
     if sub[0] == sub[1]:
         return _shrink(plane, cstep, size)
     sx, sy = max(1, step // sub[0]), max(1, step // sub[1])
     return cv2.resize(np.ascontiguousarray(plane[::sy, ::sx]), size, interpolation=cv2.INTER_AREA)
+
+
+def _is_iso_media(path: Path) -> bool:
+    """Whether the file starts like an MP4/MOV (an ``ftyp`` box)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(12)[4:8] == b"ftyp"
+    except OSError:
+        return False
 
 
 def _check_path(path: Path) -> None:
