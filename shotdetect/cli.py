@@ -25,9 +25,10 @@ from .export import IMAGE_FORMATS, to_json
 from .export.atomic import atomic_write_text
 from .export.formats import ExportOptions, parse_export_list
 from .export.stats import StatsWriter
-from .batch import BatchResult, find_videos, run_batch
+from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
 from .pipeline import detect
+from .sources import is_image_file
 from .progress import ProgressBar
 from .timeline import Timeline
 
@@ -52,6 +53,7 @@ examples:
   shotdetect talk.mp4 --out talk/ --sensitivity 0.7 --min-shot-len 1s
   shotdetect clip.mp4 --stats clip.csv --json clip.json
   shotdetect a.mp4 b.mkv archive/ --out results/ -j 2 --resume
+  shotdetect timelapse/ --out tl/ --order exif        a folder of pictures as one sequence
   shotdetect film.mp4 --out film/ --export otio,edl,fcpxml,csv,chapters,html
   shotdetect film.mp4 --out film/ --no-images --split-accurate
 
@@ -143,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--min-shot-len", type=_min_shot_len, default="3", metavar="N",
                      help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
     det.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
+    seq = p.add_argument_group("image sequences (a folder of pictures or a quoted glob such as 'cam/*.jpg')")
+    seq.add_argument("--order", choices=("name", "mtime", "exif"), default="name",
+                     help="picture order: natural name (default), modification time, or EXIF capture time "
+                          "(which then also gives the times)")
+    seq.add_argument("--fps", type=_positive, metavar="N", help="pictures per second for times (default 25)")
     many = p.add_argument_group("many videos")
     many.add_argument("-j", "--jobs", type=_count, default=0, metavar="N",
                       help="videos analysed in parallel (default: one per core)")
@@ -266,18 +273,27 @@ def _exports(args: argparse.Namespace) -> ExportOptions | None:
     return ExportOptions(formats=names, min_chapter_len=args.min_chapter_len, accurate=args.split_accurate)
 
 
+def _is_image_folder(path: Path) -> bool:
+    """A folder of pictures (and no videos): analysed as one image sequence, not as a batch."""
+    try:
+        entries = [p for p in path.iterdir() if p.is_file()]
+    except OSError:
+        return False
+    return any(is_image_file(p) for p in entries) and not any(p.suffix.lower() in VIDEO_SUFFIXES for p in entries)
+
+
 def _job(args: argparse.Namespace) -> FolderJob:
     return FolderJob(
         overwrite=args.overwrite, images=not args.no_images, image_format=args.image_format,
         keyframes=args.keyframes, sensitivity=args.sensitivity, threshold=args.threshold,
         min_shot_len=args.min_shot_len, gradual=not args.no_gradual, max_duration=args.max_duration,
-        stall_timeout=args.stall_timeout, exports=_exports(args),
+        stall_timeout=args.stall_timeout, exports=_exports(args), image_order=args.order, image_fps=args.fps,
     )
 
 
 def _run(args: argparse.Namespace) -> int:
     _exports(args)  # --export / --split usage errors before any work
-    batch = len(args.videos) > 1 or any(Path(v).is_dir() for v in args.videos)
+    batch = len(args.videos) > 1 or any(Path(v).is_dir() and not _is_image_folder(Path(v)) for v in args.videos)
     if batch or args.scheduler or args.resume:
         return _run_batch(args)
     video = args.videos[0]
@@ -295,7 +311,7 @@ def _run(args: argparse.Namespace) -> int:
             timeline = detect(video, sensitivity=job.sensitivity, threshold=job.threshold,
                               min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
                               progress=bar, on_signals=stats, max_duration=job.max_duration,
-                              stall_timeout=job.stall_timeout)
+                              stall_timeout=job.stall_timeout, image_order=job.image_order, image_fps=job.image_fps)
         bar.close()
         if stats is not None:
             stats.commit()

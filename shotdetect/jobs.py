@@ -39,6 +39,8 @@ class FolderJob:
     gradual: bool = True
     max_duration: float | None = None
     stall_timeout: float | None = 120.0
+    image_order: str = "name"
+    image_fps: float | None = None
     #: Extra files (``--export``): written into the same staging folder, so they land with timeline.json.
     exports: ExportOptions | None = None
 
@@ -63,6 +65,7 @@ class FolderJob:
                 on_signals=chain_signals(on_signals, scores),
                 progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
                 on_hard_stop=hard_stop(staging) if hard_stop else None,
+                image_order=self.image_order, image_fps=self.image_fps,
             )
             if self.exports:
                 self.exports.write(timeline, staging, source=video, scores=scores)

@@ -19,6 +19,7 @@ from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
 from .errors import DecodeError
+from .sources import ImageSequence, is_image_sequence
 from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
 from .watchdog import Watchdog
 
@@ -135,13 +136,15 @@ def detect(
     max_duration: float | None = None,
     stall_timeout: float | None = 120.0,
     on_hard_stop: Callable[[], None] | None = None,
+    image_order: str = "name",
+    image_fps: float | None = None,
 ) -> Timeline:
     """Find the transitions and shots of a video in one streaming pass.
 
     Parameters
     ----------
     path : path-like
-        Video file (anything FFmpeg reads).
+        Video file (anything FFmpeg reads), or a folder or glob pattern of images read as a sequence.
     sensitivity : float
         0..1; higher finds subtler transitions. See :class:`~shotdetect.detect.DetectorSettings`.
     threshold : float, optional
@@ -165,6 +168,11 @@ def detect(
     on_hard_stop : callable, optional
         Called from the watchdog thread if the stalled decoder does not even return control
         (the command line removes partial output there and exits).
+    image_order : {"name", "mtime", "exif"}
+        For an image sequence: order by natural name, modification time or EXIF capture time
+        (then also the times come from EXIF).
+    image_fps : float, optional
+        For an image sequence: pictures per second (default 25) when times are not from EXIF.
 
     Returns
     -------
@@ -177,7 +185,8 @@ def detect(
     """
     watchdog = Watchdog(stall_timeout, on_hard_stop=on_hard_stop)
     try:
-        with watchdog, open_video(path, analysis_width=analysis_width, max_duration=max_duration) as reader:
+        with watchdog, _open(path, analysis_width=analysis_width, max_duration=max_duration,
+                             image_order=image_order, image_fps=image_fps) as reader:
             return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
                         gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
                         on_signals=on_signals, progress=progress, analysis_width=analysis_width)
@@ -187,7 +196,16 @@ def detect(
         raise
 
 
-def _run(reader: VideoReader, watchdog: Watchdog, *, sensitivity: float, threshold: float | None,
+def _open(path: str | os.PathLike[str], *, analysis_width: int, max_duration: float | None,
+          image_order: str, image_fps: float | None) -> VideoReader | ImageSequence:
+    """A video file, or a folder / glob pattern of images read as one."""
+    if is_image_sequence(path):
+        return ImageSequence(path, order=image_order, fps=image_fps, analysis_width=analysis_width,
+                             max_duration=max_duration)
+    return open_video(path, analysis_width=analysis_width, max_duration=max_duration)
+
+
+def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity: float, threshold: float | None,
          min_shot_len: int | float | str, gradual: bool, keyframes: int, keyframe_sink: KeyframeSink | None,
          on_signals: Callable[[FrameSignals, float], None] | None, progress: Progress | None,
          analysis_width: int) -> Timeline:

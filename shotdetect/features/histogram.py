@@ -28,7 +28,8 @@ def yuv_histogram(y: np.ndarray, u: np.ndarray, v: np.ndarray, *, bins: int = BI
     """
     out = np.empty((3, bins), np.float64)
     for row, plane in zip(out, (y, u, v)):
-        row[:] = cv2.calcHist([plane], [0], None, [bins], [0, 256]).ravel() / max(1, plane.size)
+        row[:] = cv2.calcHist([plane], [0], None, [bins], [0, 256]).ravel()
+        row /= max(1.0, float(row.sum()))  # in float64: equal pictures give distances of exactly 0
     return soften(out)
 
 
