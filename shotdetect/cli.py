@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import DecodeError, OutputError, ShotdetectError, UsageError
-from .export import IMAGE_FORMATS, to_json
+from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
 from .export.formats import ExportOptions, parse_export_list
 from .export.stats import StatsWriter
@@ -305,13 +305,15 @@ def _run(args: argparse.Namespace) -> int:
     stats = StatsWriter(args.stats) if args.stats else None
     try:
         if args.out:
-            timeline = _job(args).run(video, args.out, progress=bar, on_signals=stats, hard_stop=_hard_stop)
+            timeline = _job(args).run(video, args.out, progress=bar, on_signals=stats,
+                                      hard_stop=lambda outdir: _hard_stop(outdir, stats))
         else:
             job = _job(args)
             timeline = detect(video, sensitivity=job.sensitivity, threshold=job.threshold,
                               min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
                               progress=bar, on_signals=stats, max_duration=job.max_duration,
-                              stall_timeout=job.stall_timeout, image_order=job.image_order, image_fps=job.image_fps)
+                              stall_timeout=job.stall_timeout, image_order=job.image_order, image_fps=job.image_fps,
+                              on_hard_stop=_hard_stop(None, stats))
         bar.close()
         if stats is not None:
             stats.commit()
@@ -320,8 +322,10 @@ def _run(args: argparse.Namespace) -> int:
         if stats is not None:
             stats.discard()
         raise
-    if args.json == "-":
-        sys.stdout.write(to_json(timeline))
+    if args.json == "-":  # UTF-8 whatever the locale: file names may hold any character
+        sys.stdout.flush()
+        sys.stdout.buffer.write(to_json(timeline).encode("utf-8"))
+        sys.stdout.buffer.flush()
     elif args.json:
         atomic_write_text(args.json, to_json(timeline))
     if not args.out and not args.json:
@@ -374,11 +378,14 @@ def _batch_table(results: list[BatchResult]) -> None:
           f"{counts['failed']} failed", file=sys.stderr)
 
 
-def _hard_stop(staging: Path) -> Callable[[], None]:
+def _hard_stop(outdir: OutputDir | None, stats: StatsWriter | None) -> Callable[[], None]:
     """Last resort when a stalled decoder never returns: remove partial output, say why, exit 4."""
 
     def stop() -> None:
-        shutil.rmtree(staging, ignore_errors=True)
+        if outdir is not None:
+            outdir.abandon()
+        if stats is not None:
+            stats.discard()
         print("shotdetect: error: decoding made no progress and did not respond; gave up", file=sys.stderr)
         os._exit(DecodeError.exit_code)
 

@@ -51,12 +51,13 @@ class FolderJob:
         *,
         progress: Progress | None = None,
         on_signals: Callable[[FrameSignals, float], None] | None = None,
-        hard_stop: Callable[[Path], Callable[[], None]] | None = None,
+        hard_stop: Callable[[OutputDir], Callable[[], None]] | None = None,
     ) -> Timeline:
         """Analyse ``video`` into ``out``; the folder gets complete results or none."""
         if self.exports:
             self.exports.check()
-        with OutputDir(out, overwrite=self.overwrite, keep=[video]) as staging:
+        outdir = OutputDir(out, overwrite=self.overwrite, keep=[video])
+        with outdir as staging:
             sink = ImageWriter(staging, self.image_format) if self.images else None
             scores = self.exports.score_series() if self.exports else None
             timeline = detect(
@@ -64,7 +65,7 @@ class FolderJob:
                 gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink,
                 on_signals=chain_signals(on_signals, scores),
                 progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
-                on_hard_stop=hard_stop(staging) if hard_stop else None,
+                on_hard_stop=hard_stop(outdir) if hard_stop else None,
                 image_order=self.image_order, image_fps=self.image_fps,
             )
             if self.exports:

@@ -46,7 +46,7 @@ def timecode(seconds: Fraction | float, fps: Fraction | None) -> str:
         cs = int(round(float(seconds) * 100))
         s, cs = divmod(cs, 100)
         return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{cs:02d}"
-    nominal = int(round(float(fps)))
+    nominal = max(1, int(round(float(fps))))  # a time-lapse below 0.5 fps still counts whole frames
     frames = int(round(float(seconds) * float(fps)))
     drop = fps.denominator == 1001 and nominal % 30 == 0
     if drop:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import OutputError
@@ -77,23 +80,63 @@ class OutputDir:
             except OSError:
                 break
 
+    def abandon(self) -> None:
+        """Remove the staging folder and any folder this run created (a failed or stopped run)."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self._remove_created()
+
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         assert self.staging is not None
         try:
             if exc_type is None:
                 self._commit()
+        except BaseException:
+            self.abandon()
+            raise
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
-            if exc_type is not None:
-                self._remove_created()
+        if exc_type is not None:
+            self.abandon()
 
     def _commit(self) -> None:
+        """Swap the old results for the new ones as one step: old files are set aside first and put
+        back if anything fails, and Ctrl-C / SIGTERM wait until the swap is done."""
         assert self.staging is not None
-        try:
-            for old in self._existing_results():
-                old.unlink()
-            names = sorted(p.name for p in self.staging.iterdir())
-            for name in [n for n in names if n != "timeline.json"] + [n for n in names if n == "timeline.json"]:
-                os.replace(self.staging / name, self.path / name)
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot move results into place ({exc.strerror})") from exc
+        names = sorted(p.name for p in self.staging.iterdir())
+        names = [n for n in names if n != "timeline.json"] + [n for n in names if n == "timeline.json"]
+        with _signals_deferred():
+            backup = Path(tempfile.mkdtemp(prefix=".shotdetect-old-", dir=self.path))
+            set_aside: list[tuple[Path, Path]] = []
+            placed: list[Path] = []
+            try:
+                for old in self._existing_results():
+                    os.replace(old, backup / old.name)
+                    set_aside.append((backup / old.name, old))
+                for name in names:
+                    os.replace(self.staging / name, self.path / name)
+                    placed.append(self.path / name)
+            except BaseException as exc:
+                for path in placed:
+                    path.unlink(missing_ok=True)
+                for aside, original in set_aside:
+                    os.rename(aside, original)  # same folder, the original name is free again
+                if isinstance(exc, OSError):
+                    raise OutputError(f"{self.path}: cannot move results into place ({exc.strerror})") from exc
+                raise
+            finally:
+                shutil.rmtree(backup, ignore_errors=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM (main thread only) until the block is done."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

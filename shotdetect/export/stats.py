@@ -39,8 +39,11 @@ class StatsWriter:
         self._csv.writerow(STATS_COLUMNS)
 
     def __call__(self, signals: FrameSignals, cut_strength: float) -> None:
-        self._csv.writerow([signals.index, f"{float(signals.time):.6f}",
-                            *(f"{v:.6g}" for v in signals.row()), f"{cut_strength:.6g}"])
+        try:
+            self._csv.writerow([signals.index, f"{float(signals.time):.6f}",
+                                *(f"{v:.6g}" for v in signals.row()), f"{cut_strength:.6g}"])
+        except OSError as exc:  # full disk, file size limit
+            raise OutputError(f"{self.path}: cannot write ({exc.strerror})") from exc
 
     def commit(self) -> None:
         try:
@@ -52,6 +55,9 @@ class StatsWriter:
             raise OutputError(f"{self.path}: cannot write ({exc.strerror})") from exc
 
     def discard(self) -> None:
-        self._fh.close()
+        try:
+            self._fh.close()
+        except OSError:
+            pass  # the data is being thrown away anyway (e.g. the disk is full)
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
