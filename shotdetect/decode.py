@@ -22,7 +22,8 @@ import numpy as np
 from .errors import DecodeError, InputError
 from .timeline import VideoInfo
 
-__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE"]
+__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE",
+           "MAX_FPS"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ _MAX_CONSECUTIVE_ERRORS = 200
 #: up front rather than exhausting memory in the decoder.
 MAX_PIXELS = 8192 * 8192
 MAX_SIDE = 16384
+#: Highest frame rate taken from a file's header; a higher one is taken as damage and the next guess used.
+MAX_FPS = 1000
 
 
 @dataclass
@@ -147,7 +150,9 @@ class VideoReader:
     def _read_info(self) -> VideoInfo:
         s = self._stream
         cc = s.codec_context
-        fps = s.average_rate or s.guessed_rate or s.base_rate
+        # The first plausible rate: a damaged header can claim millions of frames per second, and the
+        # detector's windows are sized in frames.
+        fps = next((r for r in (s.average_rate, s.guessed_rate, s.base_rate) if r and 0 < r <= MAX_FPS), None)
         tb = s.time_base
         duration = None
         if s.duration is not None and tb:

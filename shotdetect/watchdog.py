@@ -1,15 +1,17 @@
 """Stop a run whose decoder no longer makes progress (a stalled stream, a pathological file).
 
 The pipeline calls :meth:`Watchdog.kick` for every frame. If no kick comes for ``timeout``
-seconds, the watchdog interrupts the main thread, which then raises
-:class:`~shotdetect.errors.DecodeError` through the normal clean-up path. Should the main thread
-be stuck inside native code and not react, ``on_hard_stop`` (the command line passes one that
-removes partial output and exits) runs after a further grace period.
+seconds, the watchdog raises :class:`KeyboardInterrupt` in the thread that entered it (the main
+thread or a worker thread alike, whatever that process does with Ctrl-C), and the pipeline turns
+it into :class:`~shotdetect.errors.DecodeError` through the normal clean-up path. Should that
+thread be stuck inside native code and not react, ``on_hard_stop`` (the command line passes one
+that removes partial output and exits) runs after a further grace period.
 """
 
 from __future__ import annotations
 
 import _thread
+import ctypes
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +38,7 @@ class Watchdog:
         self._last = time.monotonic()
 
     def __enter__(self) -> Watchdog:
+        self._owner = threading.get_ident()
         if self.timeout:
             self._last = time.monotonic()
             self._thread = threading.Thread(target=self._watch, name="shotdetect-watchdog", daemon=True)
@@ -53,9 +56,23 @@ class Watchdog:
         while not self._done.wait(poll):
             if time.monotonic() - self._last > self.timeout:
                 self.fired = True
-                _thread.interrupt_main()
+                _interrupt(self._owner)
                 if self._done.wait(GRACE_SECONDS):
                     return
                 if self.on_hard_stop is not None:
                     self.on_hard_stop()
                 return
+
+
+def _interrupt(thread_id: int) -> None:
+    """Raise KeyboardInterrupt in thread ``thread_id`` when it next runs Python code.
+
+    ``_thread.interrupt_main()`` would reach only the main thread, and only when it handles SIGINT
+    (not under ``nohup`` or in a program that ignores Ctrl-C), so a stall in a worker thread (a
+    Dask task, a web server's pool) would interrupt the wrong thread or nothing at all.
+    """
+    raise_in = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
+    if raise_in is not None and raise_in(ctypes.c_ulong(thread_id), ctypes.py_object(KeyboardInterrupt)) == 1:
+        return
+    if thread_id == threading.main_thread().ident:  # not CPython: the portable way, main thread only
+        _thread.interrupt_main()
