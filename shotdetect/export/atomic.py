@@ -38,6 +38,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results get the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
         try:
@@ -46,6 +47,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             pass
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
     return path
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: The process's umask, read once at import (reading it means setting it, which is not thread-safe).
+_UMASK = _read_umask()
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

@@ -1,0 +1,200 @@
+"""``shotdetect slides TALK --out DIR`` (also ``shotdetect TALK --slides --out DIR``): the slides of a
+recorded talk as images, a PDF and a timeline.
+
+DIR receives ``001.png``, ``002.png`` ... (one per distinct slide, in order of first appearance;
+``003-1.png``, ``003-2.png`` ... for the steps of a build with ``--keep-builds``), ``slides.pdf`` and
+``timeline.json`` (schema ``shotdetect.slides``). Without ``--out`` or ``--json`` the slides are
+listed on the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+
+from ..cli import make_parser
+from ..errors import OutputError, UsageError
+from ..export.atomic import atomic_write_bytes, atomic_write_text
+from ..export.images import IMAGE_FORMATS
+from ..export.outdir import OutputDir
+from ..progress import ProgressBar
+from ..slides import SlideSettings, SlidesResult, extract_slides, parse_roi
+from ..slides.pdf import have_img2pdf, pdf_bytes
+from ..slides.select import decode_png
+
+__all__ = ["build_parser", "run", "write_results"]
+
+EXAMPLES = """\
+examples:
+  shotdetect talk.mp4 --slides --out slides/      slides/001.png ..., slides.pdf, timeline.json
+  shotdetect slides talk.mp4                      list the slides and when they were shown
+  shotdetect slides talk.mp4 --out s/ --keep-builds --no-pdf
+  shotdetect slides lecture.mkv --out s/ --sample-rate 1      faster on long talks
+  shotdetect slides zoom.mp4 --out s/ --roi 0,0,1440,1080     the slides are in this part only
+
+exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
+             5 cannot write results, 130 interrupted, 1 internal error
+"""
+
+#: Files a previous slides run may have left in an output folder.
+RESULT_PATTERNS = ("timeline.json", "slides.pdf", *(f"[0-9][0-9][0-9]*.{ext}" for ext in IMAGE_FORMATS))
+
+
+class SlidesOutputDir(OutputDir):
+    """:class:`~shotdetect.export.outdir.OutputDir` that knows the files slides mode writes."""
+
+    def _existing_results(self) -> list[Path]:
+        found: list[Path] = []
+        for pattern in RESULT_PATTERNS:
+            found.extend(p for p in self.path.glob(pattern) if p.is_file())
+        return sorted(set(found))
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.strip().lower().removesuffix("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("a number of seconds, e.g. 1.0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("frames per second, e.g. 1 or 0.5") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _roi(text: str):
+    try:
+        return parse_roi(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = make_parser("shotdetect slides",
+                    "Turn a recorded talk into its slides: one image per distinct slide, builds and revisits "
+                    "recognised, a PDF and a timeline of when each slide was shown.", EXAMPLES)
+    p.add_argument("video", metavar="VIDEO", help="the recorded talk")
+    out = p.add_argument_group("output")
+    out.add_argument("-o", "--out", metavar="DIR", help="folder for the slide images, slides.pdf and timeline.json")
+    out.add_argument("--json", metavar="PATH", help="write the timeline JSON here too ('-' for stdout)")
+    out.add_argument("--image-format", choices=sorted(IMAGE_FORMATS), default="png",
+                     help="slide image format (default png, lossless)")
+    out.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
+                     help="write slides.pdf, one page per image (default: yes)")
+    out.add_argument("--overwrite", action="store_true", help="replace results already in --out")
+    det = p.add_argument_group("slides")
+    det.add_argument("--keep-builds", action="store_true",
+                     help="export every step of an incremental build, not only the most complete one")
+    det.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=True,
+                     help="export a slide shown again later only once (default: yes)")
+    det.add_argument("--min-slide-duration", type=_seconds, default=1.0, metavar="SECONDS",
+                     help="skip slides shown for less than this while clicking through (default 1.0)")
+    det.add_argument("--sample-rate", type=_rate, metavar="FPS",
+                     help="analyse this many frames per second (default: every frame); 1 is faster on long talks")
+    det.add_argument("--roi", type=_roi, metavar="X,Y,W,H",
+                     help="the slides are in this rectangle (display pixels): analyse and export it only")
+    det.add_argument("--auto-area", action=argparse.BooleanOptionalAction, default=True,
+                     help="without --roi, crop constant borders (letterbox, side-by-side webcam) off the images")
+    return p
+
+
+def _check_json_target(path: str, overwrite: bool) -> None:
+    if path == "-":
+        return
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: already exists; use --overwrite to replace it")
+    if not target.parent.exists():
+        raise OutputError(f"{target.parent}: no such folder")
+
+
+def write_results(result: SlidesResult, folder: Path, *, image_format: str = "png", pdf: bool = True) -> list[str]:
+    """Write the slide images (and the PDF) into ``folder``; fill in the file names; return them."""
+    crop = result.region if result.region_source == "auto" else None
+    images = result.images()
+    width = max(3, len(str(len(result.slides))))
+    per_slide: dict[int, int] = {}
+    for slide, _ in images:
+        per_slide[slide.number] = per_slide.get(slide.number, 0) + 1
+    names, pages = [], []
+    for slide, step in images:
+        stem = f"{slide.number:0{width}d}"
+        name = f"{stem}-{step.step}.{image_format}" if per_slide[slide.number] > 1 else f"{stem}.{image_format}"
+        image = decode_png(step.picture.png)
+        if crop is not None:
+            image = image[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
+        ok, data = cv2.imencode("." + image_format, image, IMAGE_FORMATS[image_format])
+        if not ok:
+            raise OutputError(f"could not encode {name}")
+        atomic_write_bytes(folder / name, data.tobytes())
+        step.file = name
+        if step is slide.final:
+            slide.file = name
+        names.append(name)
+        if pdf:
+            if image_format in ("png", "jpg"):
+                pages.append(data.tobytes())
+            else:  # img2pdf embeds PNG and JPEG only
+                pages.append(cv2.imencode(".png", image)[1].tobytes())
+    if pdf and pages:
+        atomic_write_bytes(folder / "slides.pdf", pdf_bytes(pages))
+    return names
+
+
+def _to_json(result: SlidesResult) -> str:
+    return json.dumps(result.to_dict(), indent=1, ensure_ascii=False) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.json:
+        _check_json_target(args.json, args.overwrite)
+    if args.out and args.pdf and not have_img2pdf():
+        raise UsageError("writing slides.pdf needs img2pdf (pip install img2pdf), or use --no-pdf")
+    settings = SlideSettings(min_duration=args.min_slide_duration, sample_rate=args.sample_rate, roi=args.roi,
+                             auto_area=args.auto_area, dedupe=args.dedupe, keep_builds=args.keep_builds)
+    bar = ProgressBar(Path(args.video).name[:30], enabled=False if args.quiet else None)
+    try:
+        if args.out:
+            with SlidesOutputDir(args.out, overwrite=args.overwrite) as staging:
+                result = extract_slides(args.video, settings, progress=bar)
+                write_results(result, staging, image_format=args.image_format, pdf=args.pdf)
+                atomic_write_text(staging / "timeline.json", _to_json(result))
+        else:
+            result = extract_slides(args.video, settings, progress=bar)
+    finally:
+        bar.close()
+    if args.json == "-":
+        sys.stdout.write(_to_json(result))
+    elif args.json:
+        atomic_write_text(args.json, _to_json(result))
+    if not args.out and not args.json:
+        _print_slides(result)
+    if not args.quiet:
+        for warning in result.warnings:
+            print(f"shotdetect: warning: {warning}", file=sys.stderr)
+        if args.out or args.json:
+            built = sum(len(s.steps) > 1 for s in result.slides)
+            revisits = sum(s.revisits for s in result.slides)
+            where = f" -> {args.out}" if args.out else ""
+            print(f"shotdetect: {len(result.slides)} slides ({built} built up in steps, {revisits} revisits, "
+                  f"{len(result.skipped)} shown too briefly and skipped){where}", file=sys.stderr)
+    return 0
+
+
+def _print_slides(result: SlidesResult) -> None:
+    print(f"{'slide':>5}  {'first shown':>11}  {'steps':>5}  {'revisits':>8}  on screen")
+    for s in result.slides:
+        spans = ", ".join(f"{sp.start_time:.1f}-{sp.end_time:.1f}" for sp in s.spans)
+        print(f"{s.number:>5}  {s.spans[0].start_time:>10.1f}s  {len(s.steps):>5}  {s.revisits:>8}  {spans}")
