@@ -25,6 +25,7 @@ from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
 from .export.formats import ExportOptions, parse_export_list
 from .export.stats import StatsWriter
+from .commands.argtypes import count, positive, seconds, unit_interval
 from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
 from .pipeline import detect
@@ -67,13 +68,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"shotdetect: error: {message} (see --help)\n")
 
 
-def _sensitivity(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
 def _min_shot_len(text: str) -> str:
     t = text.strip().lower()
     try:
@@ -83,30 +77,6 @@ def _min_shot_len(text: str) -> str:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be positive")
     return t
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
-
-
-def _seconds_or_zero(text: str) -> float:
-    try:
-        value = float(text.strip().lower().removesuffix("s"))
-    except ValueError:
-        raise argparse.ArgumentTypeError("seconds, 0 or more") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("seconds, 0 or more")
-    return value
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = p.add_argument_group("output")
     out.add_argument("-o", "--out", metavar="DIR", help="folder for keyframe images and timeline.json")
     out.add_argument("--json", metavar="PATH", help="write the timeline JSON here ('-' for stdout)")
-    out.add_argument("--keyframes", metavar="N", type=_count, default=1, help="keyframes per shot (default 1)")
+    out.add_argument("--keyframes", metavar="N", type=count, default=1, help="keyframes per shot (default 1)")
     out.add_argument("--image-format", choices=sorted(IMAGE_FORMATS), default="jpg", help="keyframe image format")
     out.add_argument("--no-images", action="store_true", help="pick keyframes but write no images")
     out.add_argument("--stats", metavar="PATH", help="write per-frame signals as CSV")
@@ -129,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp = p.add_argument_group("exports (written into --out with timeline.json)")
     exp.add_argument("--export", metavar="LIST", default="",
                      help="comma-separated: otio, edl, fcpxml, csv, chapters, html, split; all = every one but split")
-    exp.add_argument("--min-chapter-len", type=_seconds_or_zero, metavar="SECONDS",
+    exp.add_argument("--min-chapter-len", type=seconds, metavar="SECONDS",
                      help="merge shots into chapters at least this long (default: 0 for chapters.vtt and "
                           "chapters.ffmetadata, 10 for the YouTube list chapters.txt, which never goes below 10)")
     exp.add_argument("--split", action="store_true",
@@ -138,9 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--split-accurate", action="store_true",
                      help="like --split but re-encode (libx264) for frame-exact cuts")
     det = p.add_argument_group("detection")
-    det.add_argument("-s", "--sensitivity", type=_sensitivity, default=0.5, metavar="S",
+    det.add_argument("-s", "--sensitivity", type=unit_interval, default=0.5, metavar="S",
                      help="0..1, default 0.5: higher finds subtler transitions (and more false ones)")
-    det.add_argument("-t", "--threshold", type=_positive, metavar="T",
+    det.add_argument("-t", "--threshold", type=positive, metavar="T",
                      help="absolute cut-strength floor (default 0.12 at sensitivity 0.5); overrides --sensitivity for cuts")
     det.add_argument("--min-shot-len", type=_min_shot_len, default="3", metavar="N",
                      help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
@@ -149,17 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     seq.add_argument("--order", choices=("name", "mtime", "exif"), default="name",
                      help="picture order: natural name (default), modification time, or EXIF capture time "
                           "(which then also gives the times)")
-    seq.add_argument("--fps", type=_positive, metavar="N", help="pictures per second for times (default 25)")
+    seq.add_argument("--fps", type=positive, metavar="N", help="pictures per second for times (default 25)")
     many = p.add_argument_group("many videos")
-    many.add_argument("-j", "--jobs", type=_count, default=0, metavar="N",
+    many.add_argument("-j", "--jobs", type=count, default=0, metavar="N",
                       help="videos analysed in parallel (default: one per core)")
     many.add_argument("--resume", action="store_true", help="skip videos whose timeline is already complete")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="run on a Dask cluster (tcp://host:8786); needs pip install 'shotdetect[dask]'")
     lim = p.add_argument_group("limits")
-    lim.add_argument("--max-duration", type=_positive, metavar="SECONDS",
+    lim.add_argument("--max-duration", type=positive, metavar="SECONDS",
                      help="analyse at most this many seconds from the start")
-    lim.add_argument("--stall-timeout", type=_positive, default=120.0, metavar="SECONDS",
+    lim.add_argument("--stall-timeout", type=positive, default=120.0, metavar="SECONDS",
                      help="give up (exit 4) when the decoder makes no progress this long (default 120)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from ..cli import make_parser
+from .argtypes import count, number, unit_interval
 from ..compare import Comparison, ImageIndex, SameRule, compare_images
 from ..compare.index import MAX_HASH_DISTANCE
 from ..compare.metrics import ROBUST_SIDE
@@ -39,38 +40,14 @@ exit status: 0 same / found, 1 different / not found, 2 bad usage, 3 unreadable 
 """
 
 
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
-def _correlation(text: str) -> float:
-    value = float(text)
-    if not -1.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between -1 and 1")
-    return value
-
-
-def _levels(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 255.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 255 (grey levels)")
-    return value
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
+_correlation = number(low=-1, high=1)
+_levels = number(low=0, high=255, what="grey levels")
 
 
 def add_rule_options(p: argparse.ArgumentParser) -> None:
     """The options of the *same* rule, shared by ``compare`` and ``dedupe``."""
     rule = p.add_argument_group("when are two pictures the same")
-    rule.add_argument("--max-area", "--threshold", type=_fraction, default=SameRule.max_area, metavar="F",
+    rule.add_argument("--max-area", "--threshold", type=unit_interval, default=SameRule.max_area, metavar="F",
                       help=f"largest fraction of the picture that may change (default {SameRule.max_area:g}), "
                            f"measured on a {ROBUST_SIDE} px grey copy, ignoring noise, exposure and 1 px shake")
     rule.add_argument("--min-correlation", type=_correlation, default=SameRule.min_correlation, metavar="C",
@@ -92,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="two pictures to compare (one with --index)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_rule_options(p)
-    p.add_argument("--max-pixels", type=_count, metavar="P",
+    p.add_argument("--max-pixels", type=count, metavar="P",
                    help="instead: same if at most P pixels differ by more than --tolerance (full resolution)")
     p.add_argument("--normalize-exposure", action="store_true",
                    help="match B's mean and contrast to A's before MAD, zero norm and --max-pixels")
@@ -103,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("-r", "--recursive", action="store_true", help="with --index: include sub-folders")
     idx.add_argument("--no-cache", action="store_true",
                      help="with --index: do not read or write DIR/.shotdetect-index.json")
-    idx.add_argument("--max-hash-distance", type=_count, default=MAX_HASH_DISTANCE, metavar="BITS",
+    idx.add_argument("--max-hash-distance", type=count, default=MAX_HASH_DISTANCE, metavar="BITS",
                      help=f"with --index: pHash distance of the candidates checked (default {MAX_HASH_DISTANCE})")
     return p
 

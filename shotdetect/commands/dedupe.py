@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import __version__
 from ..cli import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, make_parser
+from .argtypes import non_negative, positive
 from ..compare.metrics import SameRule, robust_change, small_grey
 from ..compare.phash import hamming, phash
 from ..decode import Frame, render_frame
@@ -67,20 +68,6 @@ exit status: 0 done, 2 bad usage, 3 unusable source, 4 decoding failed, 5 cannot
 """
 
 
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
-
-
 def _option(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -98,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="folder for the kept pictures and kept.json")
     p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier run in DIR")
     add_rule_options(p)
-    p.add_argument("--min-interval", type=_seconds, default=0.0, metavar="SECONDS",
+    p.add_argument("--min-interval", type=non_negative, default=0.0, metavar="SECONDS",
                    help="keep at most one picture per this many seconds (default 0)")
     p.add_argument("--image-format", choices=sorted(IMAGE_FORMATS), default="jpg",
                    help="format of the frames kept from a video or live source (default jpg)")
@@ -106,12 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     seq.add_argument("--order", choices=ORDERS, default="name",
                      help="name (natural: img2 before img10, default), mtime, or exif (capture time; "
                           "times in kept.json are then capture times)")
-    seq.add_argument("--fps", type=_positive, metavar="N", help="frame rate giving image times (default 25)")
+    seq.add_argument("--fps", type=positive, metavar="N", help="frame rate giving image times (default 25)")
     live = p.add_argument_group("video and live sources")
     live.add_argument("--format", metavar="FMT", help="FFmpeg input format (v4l2, mjpeg, yuv4mpegpipe, ...)")
     live.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
                       help="FFmpeg input option, e.g. video_size=1280x720 (repeatable)")
-    live.add_argument("--max-duration", type=_positive, metavar="SECONDS", help="stop after this many seconds")
+    live.add_argument("--max-duration", type=positive, metavar="SECONDS", help="stop after this many seconds")
     return p
 
 

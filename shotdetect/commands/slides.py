@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 
 from ..cli import make_parser
+from .argtypes import positive, seconds
 from ..errors import OutputError, UsageError
 from ..export.atomic import atomic_write_bytes, atomic_write_text
 from ..export.images import IMAGE_FORMATS
@@ -54,26 +55,6 @@ class SlidesOutputDir(OutputDir):
         return sorted(set(found))
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text.strip().lower().removesuffix("s"))
-    except ValueError:
-        raise argparse.ArgumentTypeError("a number of seconds, e.g. 1.0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("frames per second, e.g. 1 or 0.5") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
-
-
 def _roi(text: str):
     try:
         return parse_roi(text)
@@ -99,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="export every step of an incremental build, not only the most complete one")
     det.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=True,
                      help="export a slide shown again later only once (default: yes)")
-    det.add_argument("--min-slide-duration", type=_seconds, default=1.0, metavar="SECONDS",
+    det.add_argument("--min-slide-duration", type=seconds, default=1.0, metavar="SECONDS",
                      help="skip slides shown for less than this while clicking through (default 1.0)")
-    det.add_argument("--sample-rate", type=_rate, metavar="FPS",
+    det.add_argument("--sample-rate", type=positive, metavar="FPS",
                      help="analyse this many frames per second (default: every frame); 1 is faster on long talks")
     det.add_argument("--roi", type=_roi, metavar="X,Y,W,H",
                      help="the slides are in this rectangle (display pixels): analyse and export it only")
