@@ -17,9 +17,7 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -32,6 +30,7 @@ import numpy as np
 
 from .. import __version__
 from ..cli import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, make_parser
+from ..export.outdir import signals_deferred
 from .argtypes import non_negative, positive
 from ..compare.metrics import SameRule, robust_change, small_grey
 from ..compare.phash import hamming, phash
@@ -100,34 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
                       help="FFmpeg input option, e.g. video_size=1280x720 (repeatable)")
     live.add_argument("--max-duration", type=positive, metavar="SECONDS", help="stop after this many seconds")
     return p
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold back Ctrl-C and SIGTERM while a picture and its listing are written; deliver them after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-
-    def hold(signum: int, frame: object) -> None:
-        received.append(signum)
-
-    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if received:
-            sig = received[0]
-            handler = previous[sig]
-            if handler is signal.SIG_IGN:
-                pass
-            elif callable(handler):
-                handler(sig, None)  # Python's own Ctrl-C handler, or the command line's SIGTERM one: they raise
-            else:
-                raise KeyboardInterrupt if sig == signal.SIGINT else Terminated()
 
 
 class Deduplicator:
@@ -283,7 +254,7 @@ class Deduplicator:
         if self.kind == "live":
             entry["captured"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         entry.update(file=name, reason=reason, distances=distances)
-        with _signals_deferred():  # the picture and its line in kept.json go together
+        with signals_deferred():  # the picture and its line in kept.json go together
             atomic_write_bytes(self.out / name, data)
             self.kept.append(entry)
             self._names.add(name)
@@ -322,7 +293,7 @@ class Deduplicator:
         }
 
     def _write_listing(self, **state: Any) -> None:
-        with _signals_deferred():
+        with signals_deferred():
             atomic_write_text(self.out / KEPT_NAME, json.dumps(self.document(**state), indent=1) + "\n")
             self._listed_at = time.monotonic()
             self._dirty = False

@@ -45,16 +45,6 @@ exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
 RESULT_PATTERNS = ("timeline.json", "slides.pdf", *(f"[0-9][0-9][0-9]*.{ext}" for ext in IMAGE_FORMATS))
 
 
-class SlidesOutputDir(OutputDir):
-    """:class:`~shotdetect.export.outdir.OutputDir` that knows the files slides mode writes."""
-
-    def _existing_results(self) -> list[Path]:
-        found: list[Path] = []
-        for pattern in RESULT_PATTERNS:
-            found.extend(p for p in self.path.glob(pattern) if p.is_file())
-        return sorted(set(found))
-
-
 def _roi(text: str):
     try:
         return parse_roi(text)
@@ -148,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(Path(args.video).name[:30], enabled=False if args.quiet else None)
     try:
         if args.out:
-            with SlidesOutputDir(args.out, overwrite=args.overwrite) as staging:
+            with OutputDir(args.out, overwrite=args.overwrite, patterns=RESULT_PATTERNS) as staging:
                 result = extract_slides(args.video, settings, progress=bar)
                 write_results(result, staging, image_format=args.image_format, pdf=args.pdf)
                 atomic_write_text(staging / "timeline.json", _to_json(result))

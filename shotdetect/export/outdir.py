@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import OutputError
 from .formats import result_patterns
 
-__all__ = ["OutputDir", "RESULT_PATTERNS"]
+__all__ = ["OutputDir", "RESULT_PATTERNS", "signals_deferred"]
 
 #: Files a previous run may have left in an output folder (keyframes, stats, every --export format).
 RESULT_PATTERNS = ("timeline.json", "shot-*.jpg", "shot-*.png", "shot-*.webp", "stats.csv", *result_patterns())
@@ -34,14 +34,18 @@ class OutputDir:
         Destination folder; created if missing.
     overwrite : bool
         Replace earlier results in ``path``; without it, existing results are an error.
+    patterns : glob patterns, optional
+        Names of the files a run writes here (default :data:`RESULT_PATTERNS`, the shot results):
+        existing ones are refused or, with ``overwrite``, replaced.
     keep : paths, optional
         Files that must never be replaced or removed (the input video): one of them in ``path``
         with a result's name (``shot-0001.mp4`` with ``--split``) is an error.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False,
-                 keep: Iterable[str | os.PathLike[str]] = ()):
+                 keep: Iterable[str | os.PathLike[str]] = (), patterns: Iterable[str] = RESULT_PATTERNS):
         self.path = Path(path)
+        self.patterns = tuple(patterns)
         self.overwrite = overwrite
         self.keep = [Path(p) for p in keep]
         self.staging: Path | None = None
@@ -49,7 +53,7 @@ class OutputDir:
 
     def _existing_results(self) -> list[Path]:
         found: set[Path] = set()
-        for pattern in RESULT_PATTERNS:
+        for pattern in self.patterns:
             found.update(p for p in self.path.glob(pattern) if p.is_file())
         return sorted(found)
 
@@ -105,7 +109,7 @@ class OutputDir:
         assert self.staging is not None
         names = sorted(p.name for p in self.staging.iterdir())
         names = [n for n in names if n != "timeline.json"] + [n for n in names if n == "timeline.json"]
-        with _signals_deferred():
+        with signals_deferred():
             backup = Path(tempfile.mkdtemp(prefix=".shotdetect-old-", dir=self.path))
             set_aside: list[tuple[Path, Path]] = []
             placed: list[Path] = []
@@ -129,7 +133,7 @@ class OutputDir:
 
 
 @contextmanager
-def _signals_deferred() -> Iterator[None]:
+def signals_deferred() -> Iterator[None]:
     """Hold back SIGINT and SIGTERM (main thread only) until the block is done."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
