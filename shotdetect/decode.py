@@ -22,7 +22,7 @@ import numpy as np
 from .errors import DecodeError, InputError
 from .timeline import VideoInfo
 
-__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE",
+__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "luma_plane", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE",
            "MAX_FPS"]
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,18 @@ class Frame:
 def _plane(frame: av.VideoFrame, i: int) -> np.ndarray:
     p = frame.planes[i]
     return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[: p.height, : p.width]
+
+
+#: Pixel formats whose first plane is 8-bit luma.
+_LUMA_8BIT = frozenset(_PLANAR_8BIT) | {"gray", "nv12", "nv21"}
+
+
+def luma_plane(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    """8-bit luma of a decoded frame at ``width`` x ``height``: a view of the decoder's own plane when
+    the frame has one of that size, else converted by libswscale (10-bit, RGB, another size)."""
+    if frame.format.name in _LUMA_8BIT and frame.width == width and frame.height == height:
+        return _plane(frame, 0)
+    return frame.reformat(width=width, height=height, format="gray").to_ndarray()
 
 
 def _shrink(plane: np.ndarray, step: int, size: tuple[int, int]) -> np.ndarray:

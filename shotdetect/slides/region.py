@@ -18,6 +18,7 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
+from ..decode import luma_plane
 from ..errors import UsageError
 from ..timeline import VideoInfo
 from .diff import Rect
@@ -32,9 +33,6 @@ ANALYSIS_WIDTH = 320
 SMALL_WIDTH = 160
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
-#: Pixel formats whose first plane is 8-bit luma.
-_LUMA8 = ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p",
-          "yuv411p", "yuv410p", "yuva420p", "yuva444p", "nv12", "nv21", "gray")
 
 
 def parse_roi(text: str) -> Rect:
@@ -121,13 +119,7 @@ class Geometry:
 
     def analysis(self, frame) -> np.ndarray:
         """Analysis picture (uint8 grey, ``analysis_size``) of a decoded ``av.VideoFrame``."""
-        info = self.info
-        fmt = frame.format.name
-        if fmt in _LUMA8 and frame.width == info.width and frame.height == info.height:
-            p = frame.planes[0]
-            plane = np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[: p.height, : p.width]
-        else:  # 10-bit, RGB, a frame of another size: let libswscale make grey at the stream's size
-            plane = frame.reformat(width=info.width, height=info.height, format="gray").to_ndarray()
+        plane = luma_plane(frame, self.info.width, self.info.height)
         return self._cut(plane, 1.0, 1.0, self.analysis_size)
 
     def small(self, y: np.ndarray) -> np.ndarray:
