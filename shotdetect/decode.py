@@ -4,12 +4,18 @@ Each decoded frame becomes a :class:`Frame` with its presentation index, its exa
 YUV analysis copy taken as a strided view of the decoded planes (nearly free, unlike a libswscale
 rescale of every frame). The decoded frame itself is kept only as a handle, so that a keyframe can be
 rendered at full size later without a second decode.
+
+Decoding runs in a background thread a few frames ahead of the caller (PyAV releases the GIL while
+FFmpeg decodes), so the analysis of one frame overlaps the decoding of the next ones instead of
+leaving the decoder's threads waiting for new packets.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -49,6 +55,11 @@ MAX_PIXELS = 8192 * 8192
 MAX_SIDE = 16384
 #: Highest frame rate taken from a file's header; a higher one is taken as damage and the next guess used.
 MAX_FPS = 1000
+#: Decoded frames the background decoder may hold ready, in bytes (of 8-bit 4:2:0 pictures) and in frames.
+_READ_AHEAD_BYTES = 24 * 1024 * 1024
+_READ_AHEAD_FRAMES = (2, 8)
+#: FFmpeg's AV_PICTURE_TYPE_B.
+_PICTURE_TYPE_B = 3
 
 
 @dataclass
@@ -65,6 +76,9 @@ class Frame:
         Analysis-size luma and chroma planes (chroma resampled to the luma grid).
     source : av.VideoFrame
         The decoded frame, to render a full-size keyframe with :func:`render_frame`.
+    clean : bool
+        False for a frame decoded with a shortcut (see ``fast`` in :func:`open_video`): fine for
+        analysis, slightly blocky at full size, so a poor choice of keyframe.
     """
 
     index: int
@@ -73,6 +87,7 @@ class Frame:
     u: np.ndarray
     v: np.ndarray
     source: av.VideoFrame
+    clean: bool = True
 
 
 def _plane(frame: av.VideoFrame, i: int) -> np.ndarray:
@@ -108,9 +123,11 @@ class VideoReader:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0,
-                 max_duration: float | None = None):
+                 max_duration: float | None = None, fast: bool = False):
         self.path = Path(path)
         self.max_duration = max_duration
+        self.fast = fast
+        self._read_ahead: _ReadAhead | None = None
         _check_path(self.path)
         try:
             self._container = av.open(str(self.path), metadata_errors="ignore")
@@ -141,6 +158,11 @@ class VideoReader:
         cc.thread_type = "AUTO"
         if threads:
             cc.thread_count = threads
+        if fast:
+            # The in-loop deblocking filter is a large part of H.264/HEVC decoding. B-frames are
+            # rarely references, so skipping it there blurs nothing else, and the blocking it leaves
+            # disappears in the small analysis copy. Read by the decoder when it opens, so set now.
+            cc.options = {**cc.options, "skip_loop_filter": "bidir"}
         if not cc.width or not cc.height:
             self._container.close()
             raise InputError(f"{self.path}: video stream has no picture size (unsupported codec?)")
@@ -199,10 +221,19 @@ class VideoReader:
         self.close()
 
     def close(self) -> None:
+        if self._read_ahead is not None and not self._read_ahead.stop():
+            # The decoding thread is stuck inside FFmpeg (the watchdog gave up on it): closing the
+            # container under it could crash the process, so leave it to the process's exit.
+            log.debug("%s: decoder thread still busy; container left open", self.path.name)
+            return
         self._container.close()
 
-    def _decoded(self) -> Iterator[av.VideoFrame]:
-        """Decode packet by packet so one corrupt packet is skipped instead of ending the video."""
+    def _decoded(self) -> Iterator[tuple[av.VideoFrame, int]]:
+        """Decode packet by packet so one corrupt packet is skipped instead of ending the video.
+
+        Yields each frame with the number of packets skipped so far (this runs ahead of the caller,
+        so the counter itself may already count later damage).
+        """
         consecutive = 0
         try:
             packets = self._container.demux(self._stream)
@@ -214,7 +245,8 @@ class VideoReader:
                 except av.error.FFmpegError as exc:
                     # The demuxer itself failed (truncated container): keep what was decoded.
                     self._warn(f"stopped reading at a damaged part of the file ({_reason(exc)})")
-                    yield from self._flush()
+                    for vf in self._flush():
+                        yield vf, self.corrupt_packets
                     return
                 try:
                     frames = packet.decode()
@@ -225,7 +257,8 @@ class VideoReader:
                         raise DecodeError(f"{self.path}: too many undecodable packets ({_reason(exc)})") from exc
                     continue
                 consecutive = 0
-                yield from frames
+                for vf in frames:
+                    yield vf, self.corrupt_packets
         finally:
             if self.corrupt_packets:
                 self._warn(f"skipped {self.corrupt_packets} undecodable packet(s)")
@@ -252,43 +285,50 @@ class VideoReader:
         index = 0
         skipped_before = 0
         timestamp = _BestEffortTimestamp()
-        for vf in self._decoded():
-            ticks = timestamp(vf.pts, vf.dts)
-            if ticks is not None:
-                t = Fraction(ticks) * tb
-            else:
-                t = (last + step_time) if last is not None else Fraction(0)
-            if t0 is None:
-                t0 = t
-                self.info = replace(self.info, rotation=self._rotation(vf.rotation), start_time=t)
-            elif t < last:
-                # Timestamps going backwards (broken muxing): keep times monotonic for every consumer.
-                self._warn("timestamps go backwards in places; times there are clamped")
-                t = last
-            gap = self.corrupt_packets > skipped_before and index
-            if gap:
-                self.gaps.append({"after_frame": index - 1, "time": round(float(last - t0), 6),
-                                  "skipped_packets": self.corrupt_packets - skipped_before})
-            skipped_before = self.corrupt_packets
-            if self.max_duration is not None and t - t0 > self.max_duration:
-                self._warn(f"stopped after {self.max_duration:g} s (--max-duration)")
-                break
-            if (index and not gap and known_duration
-                    and t - last > max(_JUMP_SECONDS, _JUMP_FRAMES * last_duration)):
-                # The previous frame says how long it lasts, and far more time passed: frames the demuxer
-                # dropped silently (damaged container) or a hole in the timestamps.
-                jumps += 1
-                if jumps <= _MAX_JUMP_WARNINGS:
-                    self._warn(f"{float(t - last - last_duration):.3g} s of video missing after frame "
-                               f"{index - 1} (at {float(last - t0):.3f} s): damaged file or a jump in its "
-                               f"timestamps")
-            duration = getattr(vf, "duration", None)  # from the container; 0 or None when it does not say
-            known_duration = bool(duration and duration > 0)
-            last_duration = Fraction(duration) * tb if known_duration else step_time
-            last = t
-            y, u, v = self._analysis_planes(vf)
-            yield Frame(index=index, time=t - t0, y=y, u=u, v=v, source=vf)
-            index += 1
+        picture_bytes = self.info.width * self.info.height * 3 // 2
+        lo, hi = _READ_AHEAD_FRAMES
+        self._read_ahead = _ReadAhead(self._decoded(), depth=min(hi, max(lo, _READ_AHEAD_BYTES // picture_bytes)))
+        try:
+            for vf, corrupt in self._read_ahead:
+                ticks = timestamp(vf.pts, vf.dts)
+                if ticks is not None:
+                    t = Fraction(ticks) * tb
+                else:
+                    t = (last + step_time) if last is not None else Fraction(0)
+                if t0 is None:
+                    t0 = t
+                    self.info = replace(self.info, rotation=self._rotation(vf.rotation), start_time=t)
+                elif t < last:
+                    # Timestamps going backwards (broken muxing): keep times monotonic for every consumer.
+                    self._warn("timestamps go backwards in places; times there are clamped")
+                    t = last
+                gap = corrupt > skipped_before and index
+                if gap:
+                    self.gaps.append({"after_frame": index - 1, "time": round(float(last - t0), 6),
+                                      "skipped_packets": corrupt - skipped_before})
+                skipped_before = corrupt
+                if self.max_duration is not None and t - t0 > self.max_duration:
+                    self._warn(f"stopped after {self.max_duration:g} s (--max-duration)")
+                    break
+                if (index and not gap and known_duration
+                        and t - last > max(_JUMP_SECONDS, _JUMP_FRAMES * last_duration)):
+                    # The previous frame says how long it lasts, and far more time passed: frames the demuxer
+                    # dropped silently (damaged container) or a hole in the timestamps.
+                    jumps += 1
+                    if jumps <= _MAX_JUMP_WARNINGS:
+                        self._warn(f"{float(t - last - last_duration):.3g} s of video missing after frame "
+                                   f"{index - 1} (at {float(last - t0):.3f} s): damaged file or a jump in its "
+                                   f"timestamps")
+                duration = getattr(vf, "duration", None)  # from the container; 0 or None when it does not say
+                known_duration = bool(duration and duration > 0)
+                last_duration = Fraction(duration) * tb if known_duration else step_time
+                last = t
+                y, u, v = self._analysis_planes(vf)
+                clean = not (self.fast and vf.pict_type == _PICTURE_TYPE_B)
+                yield Frame(index=index, time=t - t0, y=y, u=u, v=v, source=vf, clean=clean)
+                index += 1
+        finally:
+            self._read_ahead.stop()  # and wait: its last warnings land before anyone reads them
         if index == 0:
             raise DecodeError(f"{self.path}: no decodable video frames")
         if jumps > _MAX_JUMP_WARNINGS:
@@ -358,6 +398,66 @@ class _BestEffortTimestamp:
         return dts  # None when unknown: the caller extrapolates
 
 
+class _ReadAhead:
+    """Runs an iterator in a daemon thread, up to ``depth`` items ahead of the consumer.
+
+    Exceptions raised by the iterator reach the consumer in order. The consumer waits in short
+    slices, so Ctrl-C and the watchdog's interrupt still reach it while the producer is stuck.
+    """
+
+    _END = object()
+
+    def __init__(self, source: Iterator[object], depth: int):
+        self._source = source
+        self._queue: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(maxsize=depth)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="shotdetect-decode", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            for item in self._source:
+                if not self._put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put(self._END, exc)
+            return
+        finally:
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                close()  # a generator's clean-up runs here, not at garbage collection in another thread
+        self._put(self._END)
+
+    def _put(self, item: object, error: BaseException | None = None) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put((item, error), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[object]:
+        while True:
+            try:
+                item, error = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is self._END:
+                if error is not None:
+                    raise error
+                return
+            yield item
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Ask the producer to stop and wait for it; False if it is still running after ``timeout`` s
+        (then it is given up on: later calls do not wait again)."""
+        if not self._stopping.is_set():
+            self._stopping.set()
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
 def _chroma(plane: np.ndarray, step: int, sub: tuple[int, int], size: tuple[int, int], cstep: int) -> np.ndarray:
     if sub[0] == sub[1]:
         return _shrink(plane, cstep, size)
@@ -395,20 +495,23 @@ def _reason(exc: BaseException) -> str:
 
 
 def open_video(path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0,
-               max_duration: float | None = None) -> VideoReader:
+               max_duration: float | None = None, fast: bool = False) -> VideoReader:
     """Open a video for streaming analysis.
 
     Parameters
     ----------
     max_duration : float, optional
         Stop after this many seconds of video (a warning records it).
+    fast : bool
+        Skip the deblocking filter on B-frames (about a tenth of H.264 decoding time). Those frames
+        come out with ``clean=False``: as good as the others for analysis, not for pictures.
 
     Raises
     ------
     InputError
         The path is missing, a directory, empty, not a video, or has no video stream.
     """
-    return VideoReader(path, analysis_width=analysis_width, threads=threads, max_duration=max_duration)
+    return VideoReader(path, analysis_width=analysis_width, threads=threads, max_duration=max_duration, fast=fast)
 
 
 def render_frame(frame: av.VideoFrame, info: VideoInfo, *, max_size: int | None = None) -> np.ndarray:

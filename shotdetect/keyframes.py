@@ -40,6 +40,7 @@ class _Bin:
     picture: Any = None  # the decoded frame of ``best``
     time: Any = None
     break_strength: float = 0.0  # how strong the change that opened this bin was
+    clean: bool = False  # whether ``best`` was decoded without shortcuts
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,11 @@ class KeyframeSelector:
         held = CANDIDATE_MEMORY // max(1, self.picture_bytes) if self.keep_pictures else 48
         self._max_bins = int(min(48, max(6, held)))
 
-    def add(self, index: int, time: Any, *, sharpness: float, hist: np.ndarray, change: float, picture: Any) -> None:
-        """Offer one frame. ``change`` is its cut strength relative to the previous frame."""
+    def add(self, index: int, time: Any, *, sharpness: float, hist: np.ndarray, change: float, picture: Any,
+            clean: bool = True) -> None:
+        """Offer one frame. ``change`` is its cut strength relative to the previous frame; a frame that
+        is not ``clean`` (decoded with a shortcut, see :attr:`shotdetect.decode.Frame.clean`) is kept
+        only while its bin has no clean one."""
         current = self._bins[-1] if self._bins else None
         if current is None or change > BREAK_STRENGTH or index - current.first >= self._bin_frames:
             current = _Bin(first=index, last=index, break_strength=change)
@@ -93,10 +97,10 @@ class KeyframeSelector:
         # The first frames after a jump are often blurred or still being encoded from scratch.
         settle = min(1.0, (index - current.first + 1) / 3.0)
         quality = sharpness * settle * (1.0 - min(0.9, 4 * change))
-        if quality > current.quality:
+        if (clean, quality) > (current.clean, current.quality):
             current.best, current.quality, current.sharpness, current.hist = index, quality, sharpness, hist
             current.picture = picture if self.keep_pictures else None
-            current.time = time
+            current.time, current.clean = time, clean
 
     def _merge_weakest(self) -> None:
         # Never merge the newest bin: it is still filling.
@@ -105,9 +109,9 @@ class KeyframeSelector:
         left.last = right.last
         left.hist_sum = left.hist_sum + right.hist_sum
         left.count += right.count
-        if right.quality > left.quality:
+        if (right.clean, right.quality) > (left.clean, left.quality):
             left.best, left.quality, left.sharpness, left.hist = right.best, right.quality, right.sharpness, right.hist
-            left.picture, left.time = right.picture, right.time
+            left.picture, left.time, left.clean = right.picture, right.time, right.clean
 
     def close_shot(self, start: int, end: int, *, avoid: tuple[int, int] | None = None) -> list[Pick]:
         """Pick keyframes for frames ``start .. end - 1`` and forget everything before ``end``.
@@ -124,6 +128,7 @@ class KeyframeSelector:
         total = sum(b.hist_sum for b in mine)
         mean_hist = total / max(1, sum(b.count for b in mine))
         interior = [b for b in mine if not (avoid and avoid[0] <= b.best <= avoid[1])] or mine
+        interior = [b for b in interior if b.clean] or interior
         sharp = np.array([b.sharpness for b in interior])
         sharp = sharp / max(1e-9, float(sharp.max()))
         typical = 1.0 - np.array([float(bhattacharyya(b.hist, mean_hist)) for b in interior])

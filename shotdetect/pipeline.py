@@ -7,11 +7,14 @@ memory bounded by the detector's look-ahead; keyframe pictures are handed to a s
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Protocol
+
+import cv2
 
 from .decode import ANALYSIS_WIDTH, VideoReader, open_video, render_frame
 from .detect import Candidate, DetectorSettings, StreamingDetector
@@ -185,7 +188,7 @@ def detect(
     """
     watchdog = Watchdog(stall_timeout, on_hard_stop=on_hard_stop)
     try:
-        with watchdog, _open(path, analysis_width=analysis_width, max_duration=max_duration,
+        with watchdog, _opencv_single_threaded(), _open(path, analysis_width=analysis_width, max_duration=max_duration,
                              image_order=image_order, image_fps=image_fps) as reader:
             return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
                         gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
@@ -196,13 +199,30 @@ def detect(
         raise
 
 
+@contextlib.contextmanager
+def _opencv_single_threaded() -> Iterator[None]:
+    """Run OpenCV on the calling thread only while a video is analysed.
+
+    Its frames are tiny (about 160x90), so splitting one across threads costs more in hand-offs
+    than it saves, and the decoder's threads already keep every core busy. (The setting is global
+    to the process; the previous one is restored.)
+    """
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
 def _open(path: str | os.PathLike[str], *, analysis_width: int, max_duration: float | None,
           image_order: str, image_fps: float | None) -> VideoReader | ImageSequence:
     """A video file, or a folder / glob pattern of images read as one."""
     if is_image_sequence(path):
         return ImageSequence(path, order=image_order, fps=image_fps, analysis_width=analysis_width,
                              max_duration=max_duration)
-    return open_video(path, analysis_width=analysis_width, max_duration=max_duration)
+    # Shortcut decoding: frames that come out slightly blocky are never preferred as keyframes.
+    return open_video(path, analysis_width=analysis_width, max_duration=max_duration, fast=True)
 
 
 def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity: float, threshold: float | None,
@@ -241,7 +261,7 @@ def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity
         last_time = frame.time
         if keyframes:
             selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
-                         change=strength, picture=frame.source)
+                         change=strength, picture=frame.source, clean=frame.clean)
         for cand in detector.push(signals):
             builder.transition(cand)
         count = frame.index + 1

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import shotdetect
+import shotdetect.synth
 from shotdetect.decode import open_video
 from shotdetect.export import load_schema
 from shotdetect.synth import render_clip
@@ -145,3 +146,73 @@ def test_nonzero_first_pts(tmp_path, plain_format_clip):
     assert tl.cuts == cut_frames(plain_format_clip[1])
     assert float(tl.transitions[0].time) == pytest.approx(tl.transitions[0].frame / 25, abs=1e-3)
     jsonschema.validate(tl.to_dict(), load_schema())
+
+
+@pytest.fixture(scope="module")
+def b_frame_clip(tmp_path_factory):
+    """A clip encoded with B-frames (the fast preset of the other tests has none)."""
+    path = tmp_path_factory.mktemp("bframes") / "bframes.mp4"
+    shots = [shotdetect.synth.ShotSpec(30, seed=61, motion=2.0), shotdetect.synth.ShotSpec(30, seed=62)]
+    render_clip(path, shots, size=(256, 144), options={"preset": "veryfast", "bf": "3"})
+    return path
+
+
+def _picture_types(path):
+    import av
+
+    with av.open(str(path)) as container:
+        return [int(f.pict_type) for f in container.decode(video=0)]
+
+
+def test_fast_decoding_marks_b_frames_and_keeps_analysis(b_frame_clip):
+    types = _picture_types(b_frame_clip)
+    assert types.count(3) >= 10, "the clip should have B-frames"  # 3: AV_PICTURE_TYPE_B
+    with open_video(b_frame_clip) as reader:
+        exact = [(f.clean, f.y.astype(int)) for f in reader]
+    with open_video(b_frame_clip, fast=True) as reader:
+        fast = [(f.clean, f.y.astype(int)) for f in reader]
+    assert len(exact) == len(fast) == len(types)
+    assert all(clean for clean, _ in exact)
+    assert [clean for clean, _ in fast] == [t != 3 for t in types]
+    # Skipping the deblocking filter leaves the small analysis copy all but unchanged.
+    worst = max(float(np.abs(a - b).mean()) for (_, a), (_, b) in zip(exact, fast))
+    assert worst < 1.5
+
+
+def test_keyframes_come_from_clean_frames(b_frame_clip):
+    types = _picture_types(b_frame_clip)
+    timeline = shotdetect.detect(b_frame_clip, keyframes=3, keyframe_sink=lambda **kw: "kf.png")
+    frames = [k.frame for s in timeline.shots for k in s.keyframes]
+    assert len(frames) >= 4
+    assert all(types[f] != 3 for f in frames)
+
+
+def test_stopping_early_ends_the_decoding_thread(plain_format_clip):
+    import threading
+
+    path, _ = plain_format_clip
+    with open_video(path) as reader:
+        for frame in reader:
+            if frame.index == 3:
+                break
+    assert not [t for t in threading.enumerate() if t.name == "shotdetect-decode" and t.is_alive()]
+
+
+def test_decoder_errors_reach_the_caller(plain_format_clip, monkeypatch):
+    from shotdetect import decode
+    from shotdetect.errors import DecodeError
+
+    original = decode.VideoReader._decoded
+
+    def failing(self):
+        for n, item in enumerate(original(self)):
+            if n == 5:
+                raise DecodeError("broken on purpose")
+            yield item
+
+    monkeypatch.setattr(decode.VideoReader, "_decoded", failing)
+    path, _ = plain_format_clip
+    seen = []
+    with pytest.raises(DecodeError, match="broken on purpose"), open_video(path) as reader:
+        seen.extend(f.index for f in reader)
+    assert seen == [0, 1, 2, 3, 4]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jsonschema
+import numpy as np
 import pytest
 
 import shotdetect
@@ -195,3 +196,26 @@ def test_missing_file_raises_input_error(tmp_path):
         shotdetect.detect(tmp_path / "missing.mp4")
     with pytest.raises(ValueError):  # InputError is also a ValueError
         shotdetect.detect(tmp_path)
+
+
+def test_keyframe_bins_prefer_clean_frames():
+    from shotdetect.keyframes import KeyframeSelector
+
+    selector = KeyframeSelector(fps=25, per_shot=1)
+    hist = np.full((3, 32), 1 / 32)
+    for i in range(12):  # one bin; the unclean frames are the sharper ones (blocking looks sharp)
+        selector.add(i, i / 25, sharpness=50.0 if i % 3 else 10.0, hist=hist, change=0.0, picture=i,
+                     clean=i % 3 == 0)
+    (pick,) = selector.close_shot(0, 12)
+    assert pick.frame % 3 == 0 and pick.frame > 0  # a clean frame, after the settling frames
+
+
+def test_keyframe_falls_back_to_unclean_frames():
+    from shotdetect.keyframes import KeyframeSelector
+
+    selector = KeyframeSelector(fps=25, per_shot=1)
+    hist = np.full((3, 32), 1 / 32)
+    for i in range(4):
+        selector.add(i, i / 25, sharpness=10.0 + i, hist=hist, change=0.0, picture=i, clean=False)
+    (pick,) = selector.close_shot(0, 4)
+    assert pick.frame == 3
