@@ -13,7 +13,6 @@ keeps pans, zooms and fast movement from being reported.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from ..features.histogram import bhattacharyya
 from .candidates import Candidate
@@ -212,6 +211,13 @@ def _sub_spans(w: SignalWindow, s: int, e: int, min_len: int, most: int = 3) -> 
     return [(a, b) for a in starts for b in ends if b - a + 1 >= min_len]
 
 
+def running_median(x: np.ndarray, size: int) -> np.ndarray:
+    """Median of the ``size`` values centred on each position (odd ``size``), edges repeated."""
+    half = size // 2
+    padded = np.pad(x, half, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
+
+
 def find_blends(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_scale: float = 1.0) -> list[Candidate]:
     """Dissolves and wipes: runs of raised activity whose frames are explained by their endpoints.
 
@@ -229,7 +235,7 @@ def find_blends(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sc
     size = w.frames(ACTIVITY_BASELINE_SECONDS, minimum=25) | 1
     active = np.zeros(n, bool)
     for signal, floor in ((w.residual, 0.006), (w.bhattacharyya, 0.02)):
-        base = median_filter(signal, size=size, mode="nearest")
+        base = running_median(signal, size)
         active |= signal > np.maximum(floor * threshold_scale, 2.5 * threshold_scale * base)
     for s, e in exclude:
         active[max(0, s):e + 1] = False
