@@ -107,13 +107,23 @@ def luma_plane(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
     return frame.reformat(width=width, height=height, format="gray").to_ndarray()
 
 
+def _sample(plane: np.ndarray, row_step: int, col_step: int) -> np.ndarray:
+    """Every ``row_step``-th row and ``col_step``-th column, as a new array.
+
+    The rows are copied whole first: a sequential copy of a freshly decoded (uncached) picture
+    is far faster than gathering single bytes across it, and the gather then runs in cache.
+    """
+    rows = np.ascontiguousarray(plane[::row_step]) if row_step > 1 else plane
+    return np.ascontiguousarray(rows[:, ::col_step])
+
+
 def _shrink(plane: np.ndarray, step: int, size: tuple[int, int]) -> np.ndarray:
     """Downscale by reading every ``step//2``-th pixel, then area-averaging 2x2 (cheap anti-aliasing)."""
     half = max(1, step // 2)
-    view = plane[::half, ::half]
+    view = _sample(plane, half, half)
     if view.shape[1] == size[0] and view.shape[0] == size[1]:
-        return np.ascontiguousarray(view)
-    return cv2.resize(np.ascontiguousarray(view), size, interpolation=cv2.INTER_AREA)
+        return view
+    return cv2.resize(view, size, interpolation=cv2.INTER_AREA)
 
 
 class VideoReader:
@@ -462,7 +472,7 @@ def _chroma(plane: np.ndarray, step: int, sub: tuple[int, int], size: tuple[int,
     if sub[0] == sub[1]:
         return _shrink(plane, cstep, size)
     sx, sy = max(1, step // sub[0]), max(1, step // sub[1])
-    return cv2.resize(np.ascontiguousarray(plane[::sy, ::sx]), size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(_sample(plane, sy, sx), size, interpolation=cv2.INTER_AREA)
 
 
 def _is_iso_media(path: Path) -> bool:

@@ -31,6 +31,9 @@ class MotionEstimator:
 
     def __init__(self, size: tuple[int, int]):
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        # Patches 6 pixels apart instead of 4 (they still overlap, being 8 wide): a third less work
+        # for a flow field that is smooth at this size anyway.
+        self._dis.setPatchStride(6)
         w, h = size
         self._size = size
         self._grid_x, self._grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
