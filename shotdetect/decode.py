@@ -56,8 +56,11 @@ MAX_SIDE = 16384
 #: Highest frame rate taken from a file's header; a higher one is taken as damage and the next guess used.
 MAX_FPS = 1000
 #: Decoded frames the background decoder may hold ready, in bytes (of 8-bit 4:2:0 pictures) and in frames.
-_READ_AHEAD_BYTES = 24 * 1024 * 1024
+_READ_AHEAD_BYTES = 12 * 1024 * 1024
 _READ_AHEAD_FRAMES = (2, 8)
+#: Pictures the decoder's frame threads may have in flight together, in bytes, and the most threads.
+_DECODER_THREAD_BYTES = 32 * 1024 * 1024
+_MAX_DECODER_THREADS = 12
 #: FFmpeg's AV_PICTURE_TYPE_B.
 _PICTURE_TYPE_B = 3
 
@@ -166,8 +169,7 @@ class VideoReader:
             self._container.close()
             raise InputError(f"{self.path}: cannot decode its video stream (unknown or unsupported codec)")
         cc.thread_type = "AUTO"
-        if threads:
-            cc.thread_count = threads
+        cc.thread_count = threads or _decoder_threads(cc.width, cc.height)
         if fast:
             # The in-loop deblocking filter is a large part of H.264/HEVC decoding. B-frames are
             # rarely references, so skipping it there blurs nothing else, and the blocking it leaves
@@ -473,6 +475,18 @@ def _chroma(plane: np.ndarray, step: int, sub: tuple[int, int], size: tuple[int,
         return _shrink(plane, cstep, size)
     sx, sy = max(1, step // sub[0]), max(1, step // sub[1])
     return cv2.resize(_sample(plane, sy, sx), size, interpolation=cv2.INTER_AREA)
+
+
+def _decoder_threads(width: int, height: int) -> int:
+    """Frame threads for the decoder: more than FFmpeg's own choice (cores + 1) where memory allows.
+
+    Each frame thread decodes one picture ahead. While the analysis takes a core, a deeper pipeline
+    lets the decoder keep the other one busy: on 2 cores and 1080p H.264, 12 threads made the
+    whole run about a tenth faster than 3. Large pictures keep FFmpeg's count (4K: 12 MB each).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    by_memory = _DECODER_THREAD_BYTES // max(1, width * height * 3 // 2)
+    return max(min(cores + 1, 16), min(_MAX_DECODER_THREADS, by_memory))
 
 
 def _is_iso_media(path: Path) -> bool:
