@@ -139,7 +139,8 @@ class VideoReader:
                  max_duration: float | None = None, fast: bool = False):
         self.path = Path(path)
         self.max_duration = max_duration
-        self.fast = fast
+        #: Whether B-frames come out without deblocking (see ``fast`` in :func:`open_video`).
+        self.skips_b_deblocking = False
         self._read_ahead: _ReadAhead | None = None
         _check_path(self.path)
         try:
@@ -170,11 +171,14 @@ class VideoReader:
             raise InputError(f"{self.path}: cannot decode its video stream (unknown or unsupported codec)")
         cc.thread_type = "AUTO"
         cc.thread_count = threads or _decoder_threads(cc.width, cc.height)
-        if fast:
-            # The in-loop deblocking filter is a large part of H.264/HEVC decoding. B-frames are
-            # rarely references, so skipping it there blurs nothing else, and the blocking it leaves
-            # disappears in the small analysis copy. Read by the decoder when it opens, so set now.
+        if fast and cc.name == "h264":
+            # The in-loop deblocking filter is a large part of H.264 decoding. H.264 encoders predict
+            # from I- and P-frames, B-frames at most from each other, so skipping it on B-frames
+            # leaves every I/P-frame exact, and the blocking disappears in the small analysis copy.
+            # (Not for HEVC, whose encoders may code every frame after the first as a B-frame.)
+            # Read by the decoder when it opens, so set now.
             cc.options = {**cc.options, "skip_loop_filter": "bidir"}
+            self.skips_b_deblocking = True
         if not cc.width or not cc.height:
             self._container.close()
             raise InputError(f"{self.path}: video stream has no picture size (unsupported codec?)")
@@ -336,7 +340,7 @@ class VideoReader:
                 last_duration = Fraction(duration) * tb if known_duration else step_time
                 last = t
                 y, u, v = self._analysis_planes(vf)
-                clean = not (self.fast and vf.pict_type == _PICTURE_TYPE_B)
+                clean = not (self.skips_b_deblocking and vf.pict_type == _PICTURE_TYPE_B)
                 yield Frame(index=index, time=t - t0, y=y, u=u, v=v, source=vf, clean=clean)
                 index += 1
         finally:
@@ -527,8 +531,9 @@ def open_video(path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_W
     max_duration : float, optional
         Stop after this many seconds of video (a warning records it).
     fast : bool
-        Skip the deblocking filter on B-frames (about a tenth of H.264 decoding time). Those frames
-        come out with ``clean=False``: as good as the others for analysis, not for pictures.
+        For H.264, skip the deblocking filter on B-frames (about a tenth of the decoding time).
+        Those frames come out with ``clean=False``: as good as the others for analysis, not for
+        pictures.
 
     Raises
     ------

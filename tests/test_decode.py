@@ -216,3 +216,14 @@ def test_decoder_errors_reach_the_caller(plain_format_clip, monkeypatch):
     with pytest.raises(DecodeError, match="broken on purpose"), open_video(path) as reader:
         seen.extend(f.index for f in reader)
     assert seen == [0, 1, 2, 3, 4]
+
+
+def test_fast_decoding_leaves_other_codecs_alone(tmp_path):
+    path = tmp_path / "mpeg4.mp4"
+    shots = [shotdetect.synth.ShotSpec(20, seed=63, motion=2.0), shotdetect.synth.ShotSpec(20, seed=64)]
+    render_clip(path, shots, size=(256, 144), codec="mpeg4", options={"bf": "2"})
+    assert _picture_types(path).count(3) >= 5, "the clip should have B-frames"
+    with open_video(path, fast=True) as reader:
+        frames = list(reader)
+        assert not reader.skips_b_deblocking
+    assert len(frames) == 40 and all(f.clean for f in frames)
