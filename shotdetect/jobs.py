@@ -6,6 +6,7 @@ in a process pool, or on a Dask worker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -60,14 +61,15 @@ class FolderJob:
         with outdir as staging:
             sink = ImageWriter(staging, self.image_format) if self.images else None
             scores = self.exports.score_series() if self.exports else None
-            timeline = detect(
-                video, sensitivity=self.sensitivity, threshold=self.threshold, min_shot_len=self.min_shot_len,
-                gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink,
-                on_signals=chain_signals(on_signals, scores),
-                progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
-                on_hard_stop=hard_stop(outdir) if hard_stop else None,
-                image_order=self.image_order, image_fps=self.image_fps,
-            )
+            with sink or contextlib.nullcontext():  # images are encoded and written in the background
+                timeline = detect(
+                    video, sensitivity=self.sensitivity, threshold=self.threshold, min_shot_len=self.min_shot_len,
+                    gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink,
+                    on_signals=chain_signals(on_signals, scores),
+                    progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
+                    on_hard_stop=hard_stop(outdir) if hard_stop else None,
+                    image_order=self.image_order, image_fps=self.image_fps,
+                )
             if self.exports:
                 self.exports.write(timeline, staging, source=video, scores=scores)
             write_json(timeline, staging / "timeline.json")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from pathlib import Path
 
 import cv2
@@ -29,12 +31,20 @@ def keyframe_name(shot: int, number: int, image_format: str) -> str:
 class ImageWriter:
     """A keyframe sink that writes each picture into ``directory``.
 
+    Used as a context manager, it encodes and writes in a background thread, so that the analysis
+    does not wait for the encoder and the disk (each file is synced before its rename); leaving the
+    ``with`` block waits for the last pictures and raises the first error, or, when the block is
+    left by an exception, drops what is still queued. Called outside one, it writes at once.
+
     Parameters
     ----------
     directory : path-like
         Existing folder to write into.
     image_format : {"jpg", "png", "webp"}
     """
+
+    #: Pictures waiting for the background thread (full-size BGR arrays: 6 MB each at 1080p).
+    QUEUE_DEPTH = 2
 
     def __init__(self, directory: str | os.PathLike[str], image_format: str = "jpg"):
         if image_format == "jpeg":
@@ -44,11 +54,50 @@ class ImageWriter:
         self.directory = Path(directory)
         self.image_format = image_format
         self.written: list[Path] = []
+        self._queue: queue.Queue[tuple[str, np.ndarray] | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._cancelled = False
 
     def __call__(self, *, shot: int, number: int, frame: int, image: np.ndarray) -> str:
         name = keyframe_name(shot, number, self.image_format)
+        self._raise_error()
+        if self._queue is None:
+            self._write(name, image)
+        else:
+            self._queue.put((name, image))
+        return name
+
+    def _write(self, name: str, image: np.ndarray) -> None:
         ok, data = cv2.imencode("." + self.image_format, image, IMAGE_FORMATS[self.image_format])
         if not ok:
             raise OutputError(f"could not encode keyframe {name}")
         self.written.append(atomic_write_bytes(self.directory / name, data.tobytes()))
-        return name
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while (item := self._queue.get()) is not None:
+            if self._error is None and not self._cancelled:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # reported to the caller by the next call or on exit
+                    self._error = exc
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> ImageWriter:
+        self._queue = queue.Queue(maxsize=self.QUEUE_DEPTH)
+        self._thread = threading.Thread(target=self._work, name="shotdetect-images", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        assert self._queue is not None and self._thread is not None
+        self._cancelled = exc_type is not None
+        self._queue.put(None)
+        self._thread.join()
+        self._queue = self._thread = None
+        if exc_type is None:
+            self._raise_error()
