@@ -24,7 +24,7 @@ BIN_SECONDS = 0.5
 #: Change (cut strength) at which a new bin starts regardless of its length.
 BREAK_STRENGTH = 0.05
 #: Memory the held candidate pictures may take, in bytes; sets how many bins are kept.
-CANDIDATE_MEMORY = 40 * 1024 * 1024
+CANDIDATE_MEMORY = 32 * 1024 * 1024
 
 
 @dataclass

@@ -43,8 +43,8 @@ class ImageWriter:
     image_format : {"jpg", "png", "webp"}
     """
 
-    #: Pictures waiting for the background thread (full-size BGR arrays: 6 MB each at 1080p).
-    QUEUE_DEPTH = 2
+    #: Pictures waiting for the background thread (full-size BGR arrays: 6 MB each at 1080p, 25 MB at 4K).
+    QUEUE_DEPTH = 1
 
     def __init__(self, directory: str | os.PathLike[str], image_format: str = "jpg"):
         if image_format == "jpeg":
