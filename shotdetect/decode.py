@@ -28,8 +28,8 @@ import numpy as np
 from .errors import DecodeError, InputError
 from .timeline import VideoInfo
 
-__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "luma_plane", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE",
-           "MAX_FPS"]
+__all__ = ["Frame", "VideoReader", "open_video", "render_frame", "luma_plane", "picture_bytes", "ANALYSIS_WIDTH",
+           "MAX_PIXELS", "MAX_SIDE", "MAX_FPS"]
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,11 @@ def luma_plane(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
     if frame.format.name in _LUMA_8BIT and frame.width == width and frame.height == height:
         return _plane(frame, 0)
     return frame.reformat(width=width, height=height, format="gray").to_ndarray()
+
+
+def picture_bytes(width: int, height: int) -> int:
+    """Size of one decoded 8-bit 4:2:0 picture: what memory budgets count frames in."""
+    return width * height * 3 // 2
 
 
 def _sample(plane: np.ndarray, row_step: int, col_step: int) -> np.ndarray:
@@ -303,9 +308,9 @@ class VideoReader:
         index = 0
         skipped_before = 0
         timestamp = _BestEffortTimestamp()
-        picture_bytes = self.info.width * self.info.height * 3 // 2
         lo, hi = _READ_AHEAD_FRAMES
-        self._read_ahead = _ReadAhead(self._decoded(), depth=min(hi, max(lo, _READ_AHEAD_BYTES // picture_bytes)))
+        depth = min(hi, max(lo, _READ_AHEAD_BYTES // picture_bytes(self.info.width, self.info.height)))
+        self._read_ahead = _ReadAhead(self._decoded(), depth=depth)
         try:
             for vf, corrupt in self._read_ahead:
                 ticks = timestamp(vf.pts, vf.dts)
@@ -491,7 +496,7 @@ def _decoder_threads(width: int, height: int) -> int:
     whole run about a tenth faster than 3. Large pictures keep FFmpeg's count (4K: 12 MB each).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    by_memory = _DECODER_THREAD_BYTES // max(1, width * height * 3 // 2)
+    by_memory = _DECODER_THREAD_BYTES // max(1, picture_bytes(width, height))
     return max(min(cores + 1, 16), min(_MAX_DECODER_THREADS, by_memory))
 
 

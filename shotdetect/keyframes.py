@@ -42,6 +42,11 @@ class _Bin:
     break_strength: float = 0.0  # how strong the change that opened this bin was
     clean: bool = False  # whether ``best`` was decoded without shortcuts
 
+    @property
+    def rank(self) -> tuple[bool, float]:
+        """How ``best`` compares with other candidates: any clean frame first, then by quality."""
+        return self.clean, self.quality
+
 
 @dataclass(frozen=True)
 class Pick:
@@ -97,7 +102,7 @@ class KeyframeSelector:
         # The first frames after a jump are often blurred or still being encoded from scratch.
         settle = min(1.0, (index - current.first + 1) / 3.0)
         quality = sharpness * settle * (1.0 - min(0.9, 4 * change))
-        if (clean, quality) > (current.clean, current.quality):
+        if (clean, quality) > current.rank:
             current.best, current.quality, current.sharpness, current.hist = index, quality, sharpness, hist
             current.picture = picture if self.keep_pictures else None
             current.time, current.clean = time, clean
@@ -109,7 +114,7 @@ class KeyframeSelector:
         left.last = right.last
         left.hist_sum = left.hist_sum + right.hist_sum
         left.count += right.count
-        if (right.clean, right.quality) > (left.clean, left.quality):
+        if right.rank > left.rank:
             left.best, left.quality, left.sharpness, left.hist = right.best, right.quality, right.sharpness, right.hist
             left.picture, left.time, left.clean = right.picture, right.time, right.clean
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import cv2
 
-from .decode import ANALYSIS_WIDTH, VideoReader, open_video, render_frame
+from .decode import ANALYSIS_WIDTH, VideoReader, open_video, picture_bytes, render_frame
 from .detect import Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
@@ -237,7 +237,7 @@ def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity
     detector = StreamingDetector(info.fps, settings)
     features = FeatureExtractor(reader.analysis_size)
     selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
-                                picture_bytes=info.width * info.height * 3 // 2)
+                                picture_bytes=picture_bytes(info.width, info.height))
     times = _TimeIndex()
     builder: _ShotBuilder | None = None
     count = 0
