@@ -243,7 +243,6 @@ def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity
     count = 0
     last_time = Fraction(0)
     cadence = _Cadence()
-    keep_times = int(fps * 12) + 64  # comfortably more than the detector's context + look-ahead
     for frame in reader:
         watchdog.kick()
         if builder is None:
@@ -256,7 +255,7 @@ def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity
         if frame.index:
             cadence.add(frame.time - last_time)
         if frame.index % 1024 == 1023:
-            times.trim(frame.index - keep_times)
+            times.trim(detector.oldest_frame)  # what a transition still to come may refer to
         times[frame.index] = frame.time
         last_time = frame.time
         if keyframes:

@@ -1,102 +1,70 @@
 """Decide where shots change, from the per-frame signals.
 
-:func:`find_transitions` runs every detector over a :class:`SignalWindow` and reconciles their
-findings; :class:`StreamingDetector` applies it to a sliding window so that a video of any length
-is processed in bounded memory with a fixed look-ahead.
+Each detector (:mod:`.cuts`, :mod:`.fades`, :mod:`.mix`) reads a :class:`SignalWindow` and proposes
+candidates; :func:`~.reconcile.reconcile` settles them into one list. :class:`StreamingDetector`
+applies this to a sliding window, so that a video of any length is processed in bounded memory, and
+holds every candidate back until the detectors' own reach has been seen.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 
 from ..features import FrameSignals
+from .base import Detector, DetectorSettings
 from .candidates import Candidate
-from .cuts import CUT_CONTRAST, CUT_THRESHOLD, find_cuts
-from .gradual import MAX_GRADUAL_SECONDS, find_blends, find_fades
+from .cuts import CutDetector
+from .fades import FadeDetector
+from .mix import MixDetector
+from .reconcile import reconcile
 from .window import SignalWindow
 
-__all__ = ["DetectorSettings", "Candidate", "SignalWindow", "find_transitions", "StreamingDetector"]
+__all__ = ["DETECTORS", "Detector", "DetectorSettings", "Candidate", "SignalWindow", "find_transitions",
+           "StreamingDetector"]
+
+#: The detectors, in the order they run: each sees what the earlier ones proposed.
+DETECTORS: tuple[Detector, ...] = (CutDetector(), FadeDetector(), MixDetector())
 
 
-@dataclass(frozen=True)
-class DetectorSettings:
-    """Every option that changes what is detected.
-
-    Attributes
-    ----------
-    sensitivity : float
-        0..1, default 0.5. Higher finds subtler transitions (and more false ones): each step of 0.25
-        scales all detection thresholds by about 1.4.
-    threshold : float or None
-        Absolute floor of the cut strength, overriding the one implied by ``sensitivity``.
-    min_shot_frames : int
-        Fewest frames a shot may have; a cut closer than this to the previous one is dropped.
-    gradual : bool
-        Look for fades, dissolves and wipes as well as cuts.
-    """
-
-    sensitivity: float = 0.5
-    threshold: float | None = None
-    min_shot_frames: int = 3
-    gradual: bool = True
-
-    @property
-    def scale(self) -> float:
-        """Multiplier applied to every threshold: 1 at the default sensitivity."""
-        return float(2.0 ** ((0.5 - self.sensitivity) * 2.0))
-
-
-def find_transitions(w: SignalWindow, settings: DetectorSettings = DetectorSettings()) -> list[Candidate]:
-    """All transitions in a window, sorted, without overlaps.
-
-    A gradual transition absorbs cuts found inside it (the frame-to-frame jumps of a dissolve or of
-    the dark end of a fade are not separate cuts).
-    """
-    scale = settings.scale
-    threshold = settings.threshold if settings.threshold is not None else CUT_THRESHOLD * scale
-    cuts = find_cuts(w, threshold=threshold, contrast=CUT_CONTRAST * min(1.5, max(0.75, scale)),
-                     min_gap=settings.min_shot_frames)
-    if not settings.gradual:
-        return cuts
-    fades = find_fades(w, threshold_scale=min(1.5, max(0.5, 1 / scale)))
-    covered = [(f.start - w.start, f.end - w.start) for f in fades]
-    covered += [(c.frame - w.start, c.frame - w.start) for c in cuts]
-    blends = find_blends(w, exclude=covered, threshold_scale=scale)
-    gradual = sorted(fades + blends, key=lambda c: c.start)
-    kept_cuts = [c for c in cuts if not any(g.start - 2 <= c.frame <= g.end + 2 for g in gradual)]
-    merged = sorted(gradual + kept_cuts, key=lambda c: (c.start, c.end))
-    out: list[Candidate] = []
-    for cand in merged:
-        if out and cand.start <= out[-1].end:
-            if cand.score > out[-1].score:
-                out[-1] = cand
+def find_transitions(w: SignalWindow, settings: DetectorSettings = DetectorSettings(),
+                     detectors: tuple[Detector, ...] = DETECTORS) -> list[Candidate]:
+    """All transitions in a window, sorted, without overlaps."""
+    proposals: list[Candidate] = []
+    for detector in detectors:
+        if detector.gradual and not settings.gradual:
             continue
-        out.append(cand)
-    return out
+        proposals += detector.propose(w, settings, list(proposals))
+    return reconcile(proposals)
 
 
 class StreamingDetector:
     """Feeds :func:`find_transitions` a sliding window of signals, emitting transitions once final.
 
-    A transition is final when the frames after it that could change the decision (the look-ahead)
-    have been seen. Memory holds at most ``context + look-ahead + step`` frames of signals.
+    A transition is final when the detectors' reach after it (see :class:`~.base.Detector`) has been
+    seen. Memory holds at most ``context + look-ahead + step`` frames of signals;
+    :attr:`oldest_frame` says which frames a transition still to come may refer to.
     """
 
-    def __init__(self, fps: Fraction | float | None, settings: DetectorSettings = DetectorSettings()):
+    def __init__(self, fps: Fraction | float | None, settings: DetectorSettings = DetectorSettings(),
+                 detectors: tuple[Detector, ...] = DETECTORS):
         self.settings = settings
+        self._detectors = detectors
         rate = float(fps) if fps else 25.0
-        longest = int(round(MAX_GRADUAL_SECONDS * rate))
-        self._lookahead = longest + int(round(rate)) + 8
-        self._context = longest + int(round(rate)) + 8
+        reach = int(round(max(d.reach_seconds for d in detectors) * rate)) + 8
+        self._lookahead = reach
+        self._context = reach
         self._step = max(64, self._lookahead)
         self._fps = fps
         self._buffer: deque[FrameSignals] = deque()
         self._committed = 0  # frames before this index are decided
         self._last_end = -1  # end frame of the last emitted transition
         self._pending = 0
+
+    @property
+    def oldest_frame(self) -> int:
+        """The earliest frame that a transition emitted later can start at or refer to."""
+        return self._buffer[0].index if self._buffer else self._committed
 
     def push(self, signals: FrameSignals) -> list[Candidate]:
         """Add the next frame's signals; return the transitions that became final."""
@@ -118,7 +86,7 @@ class StreamingDetector:
         end = window.start + len(window)
         horizon = end if final else end - self._lookahead
         out = []
-        for cand in find_transitions(window, self.settings):
+        for cand in find_transitions(window, self.settings, self._detectors):
             if cand.end >= horizon and not final:
                 continue
             if cand.end < self._committed or cand.start <= self._last_end:
@@ -129,8 +97,3 @@ class StreamingDetector:
         while self._buffer and self._buffer[0].index < horizon - self._context:
             self._buffer.popleft()
         return out
-
-    def iter_all(self, stream: Iterator[FrameSignals]) -> Iterator[Candidate]:
-        for s in stream:
-            yield from self.push(s)
-        yield from self.finish()

@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..features import FrameSignals
+from .base import DetectorSettings
 from .candidates import Candidate
 from .flashes import flash_end
 from .window import SignalWindow
 
-__all__ = ["cut_strength", "cut_strength_of", "find_cuts", "CUT_THRESHOLD", "CUT_CONTRAST"]
+__all__ = ["CutDetector", "cut_strength", "cut_strength_of", "find_cuts", "CUT_THRESHOLD", "CUT_CONTRAST"]
 
 #: Least frame-to-frame change (in units of :func:`cut_strength`) that can be a cut at all.
 CUT_THRESHOLD = 0.12
@@ -106,3 +107,18 @@ def cut_strength_of(s: FrameSignals) -> float:
     """:func:`cut_strength` of a single frame's signals."""
     unexplained = min(1.0, max(0.0, s.residual / max(s.diff, 1e-6)))
     return 0.5 * (s.bhattacharyya * unexplained + 2.0 * s.residual)
+
+
+class CutDetector:
+    """Hard cuts (see :func:`find_cuts`), thresholds scaled by the sensitivity."""
+
+    name = "cuts"
+    gradual = False
+    #: The local level reads half a second either side; a flash check up to 0.2 s after.
+    reach_seconds = NEIGHBOURHOOD_SECONDS + 0.5
+
+    def propose(self, w: SignalWindow, settings: DetectorSettings, earlier: list[Candidate]) -> list[Candidate]:
+        scale = settings.scale
+        threshold = settings.threshold if settings.threshold is not None else CUT_THRESHOLD * scale
+        return find_cuts(w, threshold=threshold, contrast=CUT_CONTRAST * min(1.5, max(0.75, scale)),
+                         min_gap=settings.min_shot_frames)

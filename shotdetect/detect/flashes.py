@@ -11,7 +11,7 @@ import numpy as np
 from ..features.histogram import bhattacharyya
 from .window import SignalWindow
 
-__all__ = ["is_flash", "flash_end"]
+__all__ = ["flash_end"]
 
 #: Longest flash, in seconds (about 5 frames at 25 fps).
 FLASH_SECONDS = 0.2
@@ -39,11 +39,6 @@ def flash_end(w: SignalWindow, i: int) -> int | None:
                     and _pixel_distance(w, k, j) < 0.7 * jump_pix):
                 return j
     return None
-
-
-def is_flash(w: SignalWindow, i: int) -> bool:
-    """Whether the change at window position ``i`` is part of a flash (see :func:`flash_end`)."""
-    return flash_end(w, i) is not None
 
 
 def _pixel_distance(w: SignalWindow, a: int, b: int) -> float:

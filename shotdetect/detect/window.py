@@ -10,7 +10,7 @@ import numpy as np
 
 from ..features import FrameSignals
 
-__all__ = ["SignalWindow"]
+__all__ = ["SignalWindow", "runs"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,11 @@ class SignalWindow:
     def frames(self, seconds: float, minimum: int = 1) -> int:
         """A duration in seconds as a frame count at this window's frame rate."""
         return max(minimum, int(round(seconds * self.fps)))
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Inclusive index ranges of the True runs of a boolean array."""
+    if not len(mask):
+        return []
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return [(int(s), int(e) - 1) for s, e in zip(edges[::2], edges[1::2])]

@@ -1,0 +1,193 @@
+"""Dissolves and wipes of any shape: the picture goes from shot A to shot B by mixing them.
+
+A run of frames whose change is well above the shot's usual activity is checked against the frames
+just outside it, A (before) and B (after): every frame in between must be a per-pixel mix of A and
+B (see :func:`_classify_run`), the change must not be explained by motion, and both shots must be
+steady either side. Camera motion, action, exposure ramps and objects appearing over a background
+fail one of these, which is what keeps them from being reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import MAX_GRADUAL_SECONDS, DetectorSettings
+from .candidates import Candidate
+from .fades import nearly_flat
+from .picture import band, changed_share, outside, structure_changed_share
+from .window import SignalWindow, runs
+
+__all__ = ["MixDetector", "find_mixes", "running_median"]
+
+#: How many times a shot's usual activity a frame's change must reach to take part in a transition.
+ACTIVITY_RATIO = 2.5
+#: Window of the median that gives a shot's usual activity, in seconds.
+ACTIVITY_BASELINE_SECONDS = 4.0
+#: Least share of the picture that a transition replaces: an object, a caption or a figure that
+#: appears over a background that stays is not a new shot.
+MIN_REPLACED_SHARE = 0.4
+#: Least share of the picture whose structure (brightness and contrast discounted) changes: an
+#: exposure ramp or a flash leaves the structure alone.
+MIN_STRUCTURE_SHARE = 0.3
+#: Most share of the changing pixels (median over the frames) that may show neither A, B nor a mix
+#: of them: the movement inside both shots while the transition runs.
+MAX_UNEXPLAINED = 0.2
+#: Least share of the frame-to-frame change (median over the span) that optical flow leaves
+#: unexplained: a camera move or fast action is explained by motion, a transition replaces pixels.
+MIN_UNEXPLAINED_MOTION = 0.38
+#: Time either side of a transition over which each shot is compared with itself, in seconds.
+SETTLE_SECONDS = 0.16
+#: Largest change within either shot over that time, relative to the change across the transition.
+SETTLED_RATIO = 0.5
+#: Least explained share in every single frame of a transition.
+MIN_EXPLAINED_FRAME = 0.45
+#: Mean distance of the pixels' mix weights from 0 or 1 (median over the frames) from which the
+#: pixels change together (a dissolve) rather than region by region (a wipe).
+DISSOLVE_MIDWAY = 0.12
+
+
+def _rising(values: list[float]) -> float:
+    """Rank correlation of a sequence with time: 1 when it only ever increases."""
+    if len(values) < 3 or np.ptp(values) == 0:
+        return 0.0
+    ranks = np.argsort(np.argsort(values))
+    return float(np.corrcoef(ranks, np.arange(len(values)))[0, 1])
+
+
+def _settled(thumbs: np.ndarray, ia: int, ib: int, k: int) -> bool:
+    """Whether the pictures either side of a span are steady: each changes over ``k`` frames within
+    its own shot far less than across the span. A transition leaves shot A and arrives in shot B;
+    a camera move or an action scene keeps changing before and after the span too."""
+    n = len(thumbs)
+    across = changed_share(thumbs[ia], thumbs[ib])
+    before = changed_share(thumbs[max(0, ia - k)], thumbs[ia])
+    after = changed_share(thumbs[ib], thumbs[min(n - 1, ib + k)])
+    return max(before, after) < SETTLED_RATIO * across
+
+
+def _classify_run(thumbs: np.ndarray, s: int, e: int) -> tuple[str, float, int] | None:
+    """Whether frames ``s..e`` take the picture from A = frame s-1 to B = frame e+1, whatever the
+    shape of the transition.
+
+    Every frame between is modelled as a per-pixel mix of A and B: each pixel shows A, B or a value
+    between them (a blend), up to a pixel of movement. Dissolves, wipes of any shape (iris, clock,
+    barn doors, slices), pixel dissolves and blurs fit; camera motion, action and zooms do not,
+    because a moving picture shows what neither end shows at that place. The share of the changing
+    pixels that already show B must grow steadily from about none to about all. The kind follows
+    from how pixels switch: all together (their mix weight mid-way) is a dissolve, one region at a
+    time (each pixel A or B) is a wipe.
+
+    Returns (kind, unexplained share, first frame mostly B) or None when the frames are no such mix.
+    """
+    n = len(thumbs)
+    a, b = thumbs[max(0, s - 1)], thumbs[min(n - 1, e + 1)]
+    band_a, band_b = band(a), band(b)
+    fa, fb = a.astype(np.float32), b.astype(np.float32)
+    changing = outside(fb, band_a) & outside(fa, band_b)
+    if changing.mean() < MIN_REPLACED_SHARE:
+        return None
+    lo, hi = np.minimum(band_a[0], band_b[0])[changing], np.maximum(band_a[1], band_b[1])[changing]
+    in_a_lo, in_a_hi = band_a[0][changing], band_a[1][changing]
+    in_b_lo, in_b_hi = band_b[0][changing], band_b[1][changing]
+    va, step = fa[changing], fb[changing] - fa[changing]
+    explained, share_b, midway = [], [], []
+    for m in range(s, e + 1):
+        px = thumbs[m].astype(np.float32)[changing]
+        explained.append(float(((px >= lo) & (px <= hi)).mean()))
+        in_a = (px >= in_a_lo) & (px <= in_a_hi)
+        in_b = (px >= in_b_lo) & (px <= in_b_hi)
+        share_b.append(float((in_b & ~in_a).mean() + 0.5 * (~in_a & ~in_b).mean()))
+        weight = np.clip((px - va) / step, 0.0, 1.0)
+        midway.append(float(np.minimum(weight, 1.0 - weight).mean()))
+    unexplained = 1.0 - float(np.median(explained))
+    if unexplained > MAX_UNEXPLAINED or min(explained) < MIN_EXPLAINED_FRAME:
+        return None
+    if not (share_b[0] < 0.35 and share_b[-1] > 0.65 and _rising(share_b) > 0.8):
+        return None
+    kind = "dissolve" if float(np.median(midway)) >= DISSOLVE_MIDWAY else "wipe"
+    turn = next((s + k for k, f in enumerate(share_b) if f > 0.5), (s + e + 1) // 2)
+    return kind, unexplained, turn
+
+
+def _sub_spans(w: SignalWindow, s: int, e: int, min_len: int, most: int = 3) -> list[tuple[int, int]]:
+    """The run itself, then the parts of it that start after or end before a still frame.
+
+    Jerky footage (repeated frames, then a jump) can run straight into a dissolve; the transition
+    then starts after the last still frame, not at the start of the run.
+    """
+    still = [t for t in range(s + 1, e) if w.diff[t] < 0.002]
+    starts = [s] + [t + 1 for t in still if e - t >= min_len][-most:]
+    ends = [e] + [t - 1 for t in still if t - s >= min_len][:most]
+    return [(a, b) for a in starts for b in ends if b - a + 1 >= min_len]
+
+
+def running_median(x: np.ndarray, size: int) -> np.ndarray:
+    """Median of the ``size`` values centred on each position (odd ``size``), edges repeated."""
+    half = size // 2
+    padded = np.pad(x, half, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
+
+
+def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_scale: float = 1.0) -> list[Candidate]:
+    """Dissolves and wipes: runs of raised activity whose frames are explained by their endpoints.
+
+    Parameters
+    ----------
+    exclude : list of (start, end)
+        Window positions already explained (cuts, fades), inclusive.
+    """
+    n = len(w)
+    if n < 5:
+        return []
+    # Active: the pixels (after motion compensation) or the colours change clearly more than usual
+    # in this part of the video. Colours catch dissolves between dark or flat pictures, whose
+    # per-frame pixel change is tiny.
+    size = w.frames(ACTIVITY_BASELINE_SECONDS, minimum=25) | 1
+    active = np.zeros(n, bool)
+    for signal, floor in ((w.residual, 0.006), (w.bhattacharyya, 0.02)):
+        base = running_median(signal, size)
+        active |= signal > np.maximum(floor * threshold_scale, ACTIVITY_RATIO * threshold_scale * base)
+    for s, e in exclude:
+        active[max(0, s):e + 1] = False
+    filled = active.copy()
+    filled[1:-1] |= active[:-2] & active[2:]  # bridge single quiet frames
+    limit = w.frames(MAX_GRADUAL_SECONDS)
+    min_len = w.frames(0.1, minimum=3)
+    thumbs = w.thumbs
+    found: list[Candidate] = []
+    for s, e in runs(filled):
+        if e - s + 1 < min_len or e - s + 1 > limit:
+            continue
+        best = None
+        for s2, e2 in _sub_spans(w, s, e, min_len):
+            ia, ib = max(0, s2 - 1), min(n - 1, e2 + 1)
+            if structure_changed_share(thumbs[ia], thumbs[ib]) < MIN_STRUCTURE_SHARE / min(1.0, threshold_scale):
+                continue
+            if float(np.median(w.residual[s2:e2 + 1] / np.maximum(w.diff[s2:e2 + 1], 1e-6))) < MIN_UNEXPLAINED_MOTION:
+                continue
+            if not _settled(thumbs, ia, ib, w.frames(SETTLE_SECONDS)):
+                continue
+            verdict = _classify_run(thumbs, s2, e2)
+            if verdict is not None and (best is None or verdict[1] < best[0][1]):
+                best = (verdict, s2, e2, ia, ib)
+        if best is None:
+            continue
+        (kind, err, turn), s, e, ia, ib = best
+        if kind == "dissolve" and (nearly_flat(w, ia) or nearly_flat(w, ib)):
+            kind = "fade"  # a dissolve from or to black (a title card on black, say) is a fade
+        score = float(np.clip(1.0 - err / (2 * MAX_UNEXPLAINED), 0.0, 1.0))
+        found.append(Candidate(kind, w.start + turn, w.start + s, w.start + e, score))
+    return found
+
+
+class MixDetector:
+    """Dissolves and wipes of any shape (see :func:`find_mixes`), outside what is already explained."""
+
+    name = "mixes"
+    gradual = True
+    #: The longest transition plus the steady stretch compared after it, with a margin.
+    reach_seconds = MAX_GRADUAL_SECONDS + 1.0
+
+    def propose(self, w: SignalWindow, settings: DetectorSettings, earlier: list[Candidate]) -> list[Candidate]:
+        covered = [(c.start - w.start, c.end - w.start) for c in earlier]
+        return find_mixes(w, exclude=covered, threshold_scale=settings.scale)

@@ -1,0 +1,66 @@
+"""How alike two small grey pictures are, tolerant of a pixel of movement, noise and exposure.
+
+Shared by the detectors that must tell "the same picture, moved or re-exposed a little" from "a
+different picture": fades (did the shot come back after a dip?) and the mix detector.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..features.histogram import bhattacharyya
+from .window import SignalWindow
+
+__all__ = ["band", "outside", "changed_share", "structure_changed_share", "same_picture", "PIXEL_TOLERANCE"]
+
+#: Grey levels a pixel may differ from its 3x3 neighbourhood and still show the same picture
+#: (noise and compression; the neighbourhood itself absorbs a pixel of movement).
+PIXEL_TOLERANCE = 10.0
+#: Least mean luma difference between A and B (grey levels) for a dissolve or wipe.
+MIN_ENDPOINT_DIFF = 15.0
+
+
+_NEIGHBOURS = np.ones((3, 3), np.uint8)
+
+
+def band(picture: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest value each pixel may take and still show the same picture: the range of
+    its 3x3 neighbourhood widened by :data:`PIXEL_TOLERANCE` (a pixel of shift, noise, compression)."""
+    lo = cv2.erode(picture, _NEIGHBOURS).astype(np.float32) - PIXEL_TOLERANCE
+    hi = cv2.dilate(picture, _NEIGHBOURS).astype(np.float32) + PIXEL_TOLERANCE
+    return lo, hi
+
+
+def outside(picture: np.ndarray, band: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return (picture < band[0]) | (picture > band[1])
+
+
+def changed_share(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of the picture that differs between two grey thumbnails, each pixel compared with the
+    other picture's neighbourhood, so a pixel of movement or noise is not counted."""
+    fa, fb = a.astype(np.float32), b.astype(np.float32)
+    return float((outside(fb, band(a)) & outside(fa, band(b))).mean())
+
+
+def _normalised(picture: np.ndarray) -> np.ndarray:
+    """The picture with its brightness and contrast set to fixed values: what an exposure change
+    leaves alone."""
+    p = picture.astype(np.float32)
+    std = max(float(p.std()), 4.0)
+    return np.clip(128 + (p - float(p.mean())) * (48 / std), 0, 255).astype(np.uint8)
+
+
+def structure_changed_share(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`changed_share` after normalising brightness and contrast: an exposure ramp or a
+    flash changes the values but not the picture, a new shot changes both."""
+    return changed_share(_normalised(a), _normalised(b))
+
+
+def same_picture(w: SignalWindow, a: int, b: int) -> bool:
+    """Whether frames ``a`` and ``b`` (clipped to the window) show the same picture."""
+    a, b = max(0, a), min(len(w) - 1, b)
+    pixels = float(np.abs(w.thumbs[a].astype(np.int16) - w.thumbs[b]).mean())
+    return pixels < MIN_ENDPOINT_DIFF / 2 and float(bhattacharyya(w.hists[a], w.hists[b])) < 0.1
+
+
