@@ -10,6 +10,8 @@ depends on the look-ahead, not on the video's length.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,13 +120,14 @@ class KeyframeSelector:
             left.best, left.quality, left.sharpness, left.hist = right.best, right.quality, right.sharpness, right.hist
             left.picture, left.time, left.clean = right.picture, right.time, right.clean
 
-    def close_shot(self, start: int, end: int, *, avoid: tuple[int, int] | None = None) -> list[Pick]:
+    def close_shot(self, start: int, end: int, *, avoid: Sequence[tuple[int, int]] = ()) -> list[Pick]:
         """Pick keyframes for frames ``start .. end - 1`` and forget everything before ``end``.
 
         Parameters
         ----------
-        avoid : (first, last), optional
-            Frames of the shot that belong to a gradual transition at its end.
+        avoid : sequence of (first, last)
+            Frames of the shot that belong to gradual transitions (at its start or end): half-blended
+            or dark, so a poor keyframe while the shot has other frames.
         """
         mine = [b for b in self._bins if b.best >= 0 and start <= b.best < end]
         self._bins = [b for b in self._bins if b.last >= end]
@@ -132,7 +135,7 @@ class KeyframeSelector:
             return []
         total = sum(b.hist_sum for b in mine)
         mean_hist = total / max(1, sum(b.count for b in mine))
-        interior = [b for b in mine if not (avoid and avoid[0] <= b.best <= avoid[1])] or mine
+        interior = [b for b in mine if not any(a <= b.best <= z for a, z in avoid)] or mine
         interior = [b for b in interior if b.clean] or interior
         sharp = np.array([b.sharpness for b in interior])
         sharp = sharp / max(1e-9, float(sharp.max()))

@@ -53,12 +53,19 @@ def _min_shot_frames(min_shot_len: int | float | str, fps: Fraction | None) -> i
 
 @dataclass
 class _ShotBuilder:
-    """Turns final transitions into shots, asking the keyframe selector for each closed shot."""
+    """Turns final transitions into shots, asking the keyframe selector for each closed shot.
+
+    Shots that would not make sense are not made: a shot shorter than ``min_frames`` at either end
+    of the video joins its neighbour (the transition between them is dropped), and the frames of a
+    fade at the very start or end (a fade-in from black, a fade-out to black) belong to the first or
+    last shot instead of forming a black shot of their own; the fade is still listed.
+    """
 
     selector: KeyframeSelector
     sink: KeyframeSink | None
     info: VideoInfo
     times: dict[int, Fraction]
+    min_frames: int = 1
 
     def __post_init__(self) -> None:
         self.shots: list[Shot] = []
@@ -72,15 +79,36 @@ class _ShotBuilder:
             type=cand.type, frame=cand.frame, start_frame=cand.start, end_frame=cand.end,
             time=t[cand.frame], start_time=t[cand.start], end_time=t[cand.end], score=cand.score,
         ))
-        avoid = (cand.start, cand.end) if cand.is_gradual else None
-        self._close(cand.frame, avoid)
+        if not self.shots and cand.frame < self.min_frames:
+            self.transitions.pop()  # the first shot would be too short: it joins the second
+            return
+        if cand.is_gradual and cand.start <= self._start:
+            return  # the frames before `frame` are all part of this transition (a fade-in at the start)
+        self._close(cand.frame, (cand.start, cand.end) if cand.is_gradual else None)
 
     def finish(self, frame_count: int) -> None:
+        last = self.transitions[-1] if self.transitions else None
+        tail_in_fade = last is not None and last.start_frame != last.end_frame \
+            and last.start_frame <= self._start and last.end_frame >= frame_count - 1
+        too_short = frame_count - self._start < self.min_frames
+        if self.shots and (tail_in_fade or too_short):
+            # The open shot joins the previous one; a cut that would have made it is dropped.
+            if too_short and not tail_in_fade and last is not None and last.frame == self._start:
+                self.transitions.pop()
+            end_time = self.times.get(frame_count)
+            assert end_time is not None
+            self.shots[-1] = replace(self.shots[-1], end_frame=frame_count, end_time=end_time)
+            return
         self._close(frame_count, None, end_time=self.times.get(frame_count))
 
-    def _close(self, end: int, avoid: tuple[int, int] | None, end_time: Fraction | None = None) -> None:
+    def _close(self, end: int, ending: tuple[int, int] | None, end_time: Fraction | None = None) -> None:
+        """Close the open shot at ``end``; ``ending`` is the span of the gradual transition that ends it."""
         if end <= self._start:
             return
+        spans = [(t.start_frame, t.end_frame) for t in self.transitions if t.start_frame != t.end_frame]
+        avoid = [span for span in spans[-2:] if span[1] >= self._start]  # the ones at its start and end
+        if ending is not None and ending not in avoid:
+            avoid.append(ending)
         picks = self.selector.close_shot(self._start, end, avoid=avoid)
         index = len(self.shots)
         keyframes = tuple(self._keyframe(index, n, p) for n, p in enumerate(picks, 1))
@@ -247,7 +275,7 @@ def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity
         watchdog.kick()
         if builder is None:
             info = reader.info  # rotation is known once the first frame is decoded
-            builder = _ShotBuilder(selector, keyframe_sink, info, times)
+            builder = _ShotBuilder(selector, keyframe_sink, info, times, min_frames=min_frames)
         signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
         strength = cut_strength_of(signals)
         if on_signals is not None:

@@ -19,6 +19,8 @@ from .window import SignalWindow, runs
 
 __all__ = ["MixDetector", "find_mixes", "running_median"]
 
+#: Longest quiet stretch inside one transition, in seconds (slow dissolves and wipes have some).
+RUN_GAP_SECONDS = 0.25
 #: How many times a shot's usual activity a frame's change must reach to take part in a transition.
 ACTIVITY_RATIO = 2.5
 #: Window of the median that gives a shot's usual activity, in seconds.
@@ -32,7 +34,7 @@ MIN_STRUCTURE_SHARE = 0.3
 #: Most share of the changing pixels (median over the frames) that may show neither A, B nor a mix
 #: of them: the movement inside both shots while the transition runs.
 MAX_UNEXPLAINED = 0.2
-#: Least share of the frame-to-frame change (median over the span) that optical flow leaves
+#: Least share of the frame-to-frame change (summed over the span) that optical flow leaves
 #: unexplained: a camera move or fast action is explained by motion, a transition replaces pixels.
 MIN_UNEXPLAINED_MOTION = 0.38
 #: Time either side of a transition over which each shot is compared with itself, in seconds.
@@ -153,31 +155,48 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
     filled[1:-1] |= active[:-2] & active[2:]  # bridge single quiet frames
     limit = w.frames(MAX_GRADUAL_SECONDS)
     min_len = w.frames(0.1, minimum=3)
+    settle = w.frames(SETTLE_SECONDS)
     thumbs = w.thumbs
-    found: list[Candidate] = []
-    for s, e in runs(filled):
-        if e - s + 1 < min_len or e - s + 1 > limit:
-            continue
-        best = None
+    verdicts: list[tuple[float, str, int, int, int]] = []
+    for s, e in _spans(runs(filled), w.frames(RUN_GAP_SECONDS), limit):
         for s2, e2 in _sub_spans(w, s, e, min_len):
             ia, ib = max(0, s2 - 1), min(n - 1, e2 + 1)
+            if float(w.residual[s2:e2 + 1].sum()) < MIN_UNEXPLAINED_MOTION * float(w.diff[s2:e2 + 1].sum()):
+                continue
             if structure_changed_share(thumbs[ia], thumbs[ib]) < MIN_STRUCTURE_SHARE / min(1.0, threshold_scale):
                 continue
-            if float(np.median(w.residual[s2:e2 + 1] / np.maximum(w.diff[s2:e2 + 1], 1e-6))) < MIN_UNEXPLAINED_MOTION:
-                continue
-            if not _settled(thumbs, ia, ib, w.frames(SETTLE_SECONDS)):
+            if not _settled(thumbs, ia, ib, settle):
                 continue
             verdict = _classify_run(thumbs, s2, e2)
-            if verdict is not None and (best is None or verdict[1] < best[0][1]):
-                best = (verdict, s2, e2, ia, ib)
-        if best is None:
+            if verdict is not None:
+                verdicts.append((verdict[1], verdict[0], verdict[2], s2, e2))
+    # Best explained first; a span overlapping one already taken is another reading of it.
+    found: list[Candidate] = []
+    for err, kind, turn, s, e in sorted(verdicts):
+        if any(c.start - w.start <= e and s <= c.end - w.start for c in found):
             continue
-        (kind, err, turn), s, e, ia, ib = best
+        ia, ib = max(0, s - 1), min(n - 1, e + 1)
         if kind == "dissolve" and (nearly_flat(w, ia) or nearly_flat(w, ib)):
             kind = "fade"  # a dissolve from or to black (a title card on black, say) is a fade
         score = float(np.clip(1.0 - err / (2 * MAX_UNEXPLAINED), 0.0, 1.0))
         found.append(Candidate(kind, w.start + turn, w.start + s, w.start + e, score))
-    return found
+    return sorted(found, key=lambda c: c.start)
+
+
+def _spans(active_runs: list[tuple[int, int]], gap: int, limit: int, most: int = 6) -> list[tuple[int, int]]:
+    """Spans that a transition may cover: each run of raised activity, and each chain of up to
+    ``most`` consecutive runs less than ``gap`` frames apart (a slow dissolve or wipe changes the
+    picture little in some frames), no longer than ``limit`` frames."""
+    spans = []
+    for i, (s, _) in enumerate(active_runs):
+        for j in range(i, min(len(active_runs), i + most)):
+            if j > i and active_runs[j][0] - active_runs[j - 1][1] > gap:
+                break
+            e = active_runs[j][1]
+            if e - s + 1 > limit:
+                break
+            spans.append((s, e))
+    return spans
 
 
 class MixDetector:
