@@ -70,7 +70,7 @@ REPO = HERE.parent
 DEFAULT_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 PEERS_SCRIPT = HERE / "_peers.py"
 
-SETS = ("edits", "real")
+SETS = ("edits", "variety", "real")
 PEER_DETECTORS = ("adaptive", "content", "hash", "histogram", "threshold")
 PEER_METHODS = tuple(f"psd-{d}" for d in PEER_DETECTORS)
 FFMPEG_METHOD = "ffmpeg-scene"
@@ -85,6 +85,7 @@ ALIASES = {
 HARD_TYPES = ("cut", "jumpcut")
 GRADUAL_TYPES = ("dissolve", "fade", "wipe")
 NEGATIVE_RADIUS = 3  # a negative fires when an unmatched prediction lies within this many frames
+SPAN_TOLERANCE = 3  # a gradual span is accurate when both its ends lie this close to the truth's
 
 Interval = tuple[int, int]
 
@@ -138,6 +139,9 @@ class Row:
     type_correct: int  # matched gradual truth transitions whose predicted type is right
     type_total: int  # matched gradual truth transitions (counted only for typed predictions)
     type_confusion: dict[str, int]
+    shapes: dict[str, list[int]]  # gradual shape (or type) -> [matched, total]
+    negative_kinds: dict[str, list[int]]  # negative type -> [fired, total]
+    spans: tuple[int, int]  # matched gradual transitions with both ends within SPAN_TOLERANCE frames, of all
     wall_s: float
     error: str | None
     note: str | None
@@ -342,12 +346,41 @@ def drop_ambiguous(score: ModuleType, truth: dict[str, Any], pred: list[Interval
     return [pred[j] for j in keep], [types[j] for j in keep]
 
 
-def fired_negatives(truth: dict[str, Any], pred: list[Interval], pairs: list[tuple[int, int]]) -> int:
-    """Negatives with an unmatched prediction within NEGATIVE_RADIUS frames."""
+def _negative_fired(n: dict[str, Any], unmatched: list[Interval]) -> bool:
+    first, last = int(n["frame"]), int(n.get("end", n["frame"]))
+    return any(ps <= last + NEGATIVE_RADIUS and pe >= first - NEGATIVE_RADIUS for ps, pe in unmatched)
+
+
+def fired_negatives(truth: dict[str, Any], pred: list[Interval], pairs: list[tuple[int, int]]) -> dict[str, list[int]]:
+    """Per negative kind, [fired, total]: a negative (a frame or an inclusive span) fires when a
+    prediction that matched no transition lies within NEGATIVE_RADIUS frames of it."""
     matched = {j for _, j in pairs}
     unmatched = [p for j, p in enumerate(pred) if j not in matched]
-    return sum(any(_near(p, int(n["frame"]), NEGATIVE_RADIUS) for p in unmatched)
-               for n in truth.get("negatives") or [])
+    kinds: dict[str, list[int]] = {}
+    for n in truth.get("negatives") or []:
+        entry = kinds.setdefault(str(n.get("type", "other")), [0, 0])
+        entry[0] += _negative_fired(n, unmatched)
+        entry[1] += 1
+    return kinds
+
+
+def shape_recall(truth: dict[str, Any], pred: list[Interval], pairs: list[tuple[int, int]]) -> tuple[dict[str, list[int]], tuple[int, int]]:
+    """Per gradual shape (the truth's ``shape``, else its type), [matched, total]; and how many
+    matched gradual transitions have both ends within SPAN_TOLERANCE frames of the truth, of all."""
+    found = dict(pairs)
+    shapes: dict[str, list[int]] = {}
+    ok = total = 0
+    for i, t in enumerate(truth["transitions"]):
+        if t["type"] in HARD_TYPES:
+            continue
+        entry = shapes.setdefault(str(t.get("shape", t["type"])), [0, 0])
+        entry[1] += 1
+        if i in found:
+            entry[0] += 1
+            ps, pe = pred[found[i]]
+            total += 1
+            ok += abs(ps - int(t["start"])) <= SPAN_TOLERANCE and abs(pe - int(t["end"])) <= SPAN_TOLERANCE
+    return shapes, (ok, total)
 
 
 def type_agreement(truth_iv: list[tuple[int, int, str]], types: list[str | None],
@@ -377,14 +410,17 @@ def evaluate(score: ModuleType, video: Video, method: str, pred: Prediction) -> 
     pairs = score.match(truth_iv, intervals)
     by_kind = res.get("recall_by_kind", {})
     correct, total, confusion = type_agreement(truth_iv, types, pairs)
+    negatives = fired_negatives(truth, intervals, pairs)
+    shapes, spans = shape_recall(truth, intervals, pairs)
     return Row(
         set_name=video.set_name, video=video.name, method=method,
         tp=res["tp"], truth=res["truth"], pred=res["pred"],
         precision=res["precision"], recall=res["recall"], f1=res["f1"],
         hard=tuple(by_kind.get("hard", (0, 0))), gradual=tuple(by_kind.get("gradual", (0, 0))),
-        negatives_fired=fired_negatives(truth, intervals, pairs),
-        negatives_total=len(truth.get("negatives") or []),
+        negatives_fired=sum(v[0] for v in negatives.values()),
+        negatives_total=sum(v[1] for v in negatives.values()),
         type_correct=correct, type_total=total, type_confusion=confusion,
+        shapes=shapes, negative_kinds=negatives, spans=spans,
         wall_s=pred.wall_s, error=pred.error, note=pred.note, predictions=intervals,
     )
 
@@ -405,9 +441,30 @@ def summarize(score: ModuleType, rows: list[Row]) -> dict[str, Any]:
         "negatives": [sum(r.negatives_fired for r in rows), sum(r.negatives_total for r in rows)],
         "type": [sum(r.type_correct for r in rows), sum(r.type_total for r in rows)],
         "type_confusion": confusion,
+        "shapes": _add_counts(r.shapes for r in rows),
+        "negative_kinds": _add_counts(r.negative_kinds for r in rows),
+        "spans": [sum(r.spans[0] for r in rows), sum(r.spans[1] for r in rows)],
         "wall_s": sum(r.wall_s for r in rows),
         "failed": [r.video for r in rows if r.error],
     }
+
+
+def _add_counts(dicts: Any) -> dict[str, list[int]]:
+    total: dict[str, list[int]] = {}
+    for d in dicts:
+        for k, (a, b) in d.items():
+            entry = total.setdefault(k, [0, 0])
+            entry[0] += a
+            entry[1] += b
+    return total
+
+
+def _worst_first(counts: dict[str, list[int]], *, bad_is_high: bool) -> str:
+    """``name a/b`` items, the worst share first."""
+    def share(item: tuple[str, list[int]]) -> float:
+        a, b = item[1]
+        return (a / b if b else 0.0) * (-1 if bad_is_high else 1)
+    return ", ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(counts.items(), key=share))
 
 
 def f1_delta(summary: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -454,6 +511,16 @@ def format_table(title: str, videos: list[Video], summary: dict[str, dict[str, A
     if sd and sd["type"][1]:
         lines.append(f"shotdetect gradual type accuracy: {_ratio(sd['type'])} "
                      f"({sd['type'][0]}/{sd['type'][1]} matched gradual transitions)")
+    for method, s in summary.items():
+        if s["shapes"]:
+            lines.append(f"{method} gradual recall by shape, worst first: "
+                         f"{_worst_first(s['shapes'], bad_is_high=False)}")
+        if s["negative_kinds"]:
+            lines.append(f"{method} negatives fired by kind, worst first: "
+                         f"{_worst_first(s['negative_kinds'], bad_is_high=True)}")
+        if s["spans"][1]:
+            lines.append(f"{method} gradual spans within {SPAN_TOLERANCE} frames of the truth's ends: "
+                         f"{_ratio(s['spans'])} ({s['spans'][0]}/{s['spans'][1]})")
     return "\n".join(lines)
 
 
@@ -540,7 +607,7 @@ def run_all(videos: list[Video], opts: Options, jobs: int, quiet: bool) -> dict[
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Accuracy of shotdetect vs PySceneDetect and ffmpeg on the shared bench.")
     p.add_argument("--bench", type=Path, default=DEFAULT_BENCH, help=f"benchmark folder (default: {DEFAULT_BENCH})")
-    p.add_argument("--sets", default=",".join(SETS), help="comma list of sets to run (default: edits,real)")
+    p.add_argument("--sets", default=",".join(SETS), help="comma list of sets to run (default: edits,variety,real)")
     p.add_argument("--only", help=f"comma list of methods: {', '.join(ALL_METHODS)}; aliases: {', '.join(ALIASES)}")
     p.add_argument("--shotdetect-arg", action="append", default=[], metavar="ARG",
                    help="extra argument for shotdetect (repeatable), e.g. --shotdetect-arg=--sensitivity "

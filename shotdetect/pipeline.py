@@ -79,7 +79,7 @@ class _ShotBuilder:
             type=cand.type, frame=cand.frame, start_frame=cand.start, end_frame=cand.end,
             time=t[cand.frame], start_time=t[cand.start], end_time=t[cand.end], score=cand.score,
         ))
-        if not self.shots and cand.frame < self.min_frames:
+        if not self.shots and not cand.is_gradual and cand.frame < self.min_frames:
             self.transitions.pop()  # the first shot would be too short: it joins the second
             return
         if cand.is_gradual and cand.start <= self._start:

@@ -104,7 +104,13 @@ __all__ = [
 #: Transition kinds understood by :class:`TransitionSpec`.
 TRANSITION_KINDS = ("cut", "dissolve", "fade", "fade-white", "wipe")
 #: Event kinds understood by :class:`Event`.
-EVENT_KINDS = ("flash", "text", "zoom", "flicker", "rain", "texture", "whip")
+EVENT_KINDS = ("flash", "text", "zoom", "flicker", "rain", "texture", "whip", "exposure", "figure", "strobe",
+               "freeze")
+#: Shapes of the gradual transitions (``TransitionSpec.shape``), by kind.
+TRANSITION_SHAPES = {
+    "dissolve": ("linear", "ease", "pixel", "blur"),
+    "wipe": ("hard", "soft", "diag", "iris", "clock", "barn", "slices", "push"),
+}
 #: Pixel formats each supported encoder accepts here.
 SUPPORTED_PIX_FMTS: dict[str, tuple[str, ...]] = {
     "libx264": ("yuv420p", "yuv444p", "yuv420p10le", "gray"),
@@ -176,12 +182,21 @@ class TransitionSpec:
         Fades only: number of plain black (white) frames in the middle of the span.
     direction : {"right", "left", "down", "up"}, default "right"
         Wipes only: the direction in which the edge between the shots travels.
+    shape : str, optional
+        Dissolves: ``"linear"`` (default), ``"ease"`` (slow at both ends), ``"pixel"`` (pixels switch
+        to the new shot one by one, in random order), ``"blur"`` (the old shot blurs out, the new one
+        sharpens in). Wipes: ``"hard"`` (default, a straight edge along ``direction``), ``"soft"``
+        (a wide soft edge), ``"diag"`` (a diagonal edge), ``"iris"`` (a growing circle), ``"clock"``
+        (a sweeping hand), ``"barn"`` (two doors opening from the middle), ``"slices"`` (eight bands
+        wiping together), ``"push"`` (the new shot pushes the old one out of the frame). Recorded in
+        the truth as ``shape``.
     """
 
     kind: str = "cut"
     frames: int = 0
     hold: int = 0
     direction: str = "right"
+    shape: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in TRANSITION_KINDS:
@@ -198,6 +213,9 @@ class TransitionSpec:
             raise ValueError("a fade needs frames >= hold + 2 (at least one frame out and one in)")
         if self.direction not in _WIPE_DIRECTIONS:
             raise ValueError(f"wipe direction must be one of {_WIPE_DIRECTIONS}")
+        if self.shape and self.shape not in TRANSITION_SHAPES.get(self.kind, ()):
+            raise ValueError(f"a {self.kind} has no shape {self.shape!r}; "
+                             f"shapes: {TRANSITION_SHAPES.get(self.kind, ())}")
 
 
 @dataclass(frozen=True)
@@ -215,6 +233,10 @@ class Event:
         fluorescent light). ``"rain"``: a few hundred bright streaks at new random places every frame.
         ``"texture"``: the lower third becomes fast-changing smooth noise (water, fire). ``"whip"``:
         a whip pan, the picture racing sideways by half its width with heavy motion blur.
+        ``"exposure"``: an auto-exposure ramp, the picture brightening by half over ``frames``
+        frames. ``"figure"``: a striped disc fading in over the left third of the picture (motion
+        graphics over a background that stays). ``"strobe"``: every other frame blown out toward
+        white. ``"freeze"``: a freeze frame, the first frame's picture held for ``frames`` frames.
     frame : int
         Timeline frame where the event starts; it and the following ``frames - 1`` frames must be
         pure frames of a single shot.
@@ -307,7 +329,10 @@ def layout(
         else:
             start = b - t.frames // 2
             kind = "fade" if t.kind.startswith("fade") else t.kind
-            truth.append({"type": kind, "start": start, "end": start + t.frames - 1})
+            entry: dict[str, Any] = {"type": kind, "start": start, "end": start + t.frames - 1}
+            if t.shape:
+                entry["shape"] = t.shape
+            truth.append(entry)
     return offsets, pure, truth
 
 
@@ -530,6 +555,14 @@ def _mix(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray) -> np.n
     f = spec.frames
     if spec.kind == "dissolve":
         a = (j + 1) / (f + 1)
+        if spec.shape == "ease":
+            a = 0.5 - 0.5 * np.cos(np.pi * a)
+        elif spec.shape == "pixel":
+            order = np.random.default_rng(f).random(old.shape[:2], dtype=np.float32)[:, :, None]
+            return np.where(order < a, new, old)
+        elif spec.shape == "blur":
+            sigma = 0.5 + 12.0 * (1.0 - abs(2.0 * a - 1.0))
+            return cv2.GaussianBlur(old if a < 0.5 else new, (0, 0), sigma)
         return old * (1 - a) + new * a
     if spec.kind in ("fade", "fade-white"):
         level = 0.0 if spec.kind == "fade" else 255.0
@@ -545,6 +578,12 @@ def _mix(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray) -> np.n
     # wipe: the edge has travelled the fraction a of the frame; 1 px antialiased edge
     a = (j + 1) / (f + 1)
     h, w = old.shape[:2]
+    if spec.shape == "push":
+        shift = int(round(a * w))
+        return np.concatenate([old[:, shift:], new[:, :shift]], axis=1)
+    if spec.shape not in ("", "hard"):
+        m = _wipe_mask(spec.shape, a, h, w)[:, :, None]
+        return old * (1 - m) + new * m
     if spec.direction in ("right", "left"):
         pos = np.arange(w, dtype=np.float32) + 0.5
         if spec.direction == "left":
@@ -556,6 +595,27 @@ def _mix(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray) -> np.n
             pos = h - pos
         m = np.clip(a * h - pos + 0.5, 0.0, 1.0)[:, None, None]
     return old * (1 - m) + new * m
+
+
+def _wipe_mask(shape: str, a: float, h: int, w: int) -> np.ndarray:
+    """Share of the new shot in each pixel when a wipe of ``shape`` has progressed by ``a``."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    x, y = (x + 0.5) / w, (y + 0.5) / h
+    edge = 1.5 / min(h, w)  # about a pixel of antialiasing
+    if shape == "soft":
+        level, edge = x, 0.15
+        return np.clip((a * (1 + edge) - level) / edge, 0.0, 1.0).astype(np.float32)
+    if shape == "diag":
+        level = (x + y) / 2
+    elif shape == "iris":
+        level = np.hypot(x - 0.5, (y - 0.5) * h / w) / np.hypot(0.5, 0.5 * h / w)
+    elif shape == "clock":
+        level = (np.arctan2(x - 0.5, 0.5 - y) / (2 * np.pi)) % 1.0
+    elif shape == "barn":
+        level = np.abs(x - 0.5) * 2
+    else:  # slices: eight vertical bands wiping together
+        level = (x * 8) % 1.0
+    return np.clip((a - level) / edge + 0.5, 0.0, 1.0).astype(np.float32)
 
 
 def _apply_flash(img: np.ndarray, j: int, n: int) -> np.ndarray:
@@ -593,7 +653,30 @@ def _apply_whip(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np
     return cv2.blur(shifted, (k, 1))
 
 
-_DISTRACTORS = {"flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip}
+def _apply_exposure(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """An auto-exposure ramp: the picture brightens by half over the event's frames."""
+    return img * np.float32(1.0 + 0.5 * (j + 1) / n)
+
+
+def _apply_figure(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A figure fading in over the shot (motion graphics): a textured disc in the left third."""
+    h, w = img.shape[:2]
+    r = min(h, w) // 4
+    mask = np.zeros((h, w), np.float32)
+    cv2.circle(mask, (w // 4, h // 2), r, 1.0, -1, cv2.LINE_AA)
+    stripes = ((np.arange(w)[None, :] // max(2, w // 40)) % 2 * 160.0 + 60.0).astype(np.float32)
+    figure = np.repeat(np.broadcast_to(stripes, (h, w))[:, :, None], 3, axis=2)
+    m = (mask * min(1.0, (j + 1) / max(1, n - 1)))[:, :, None]
+    return img * (1 - m) + figure * m
+
+
+def _apply_strobe(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A strobe light: every other frame is blown out toward white."""
+    return img * 0.4 + 153.0 if j % 2 == 0 else img
+
+
+_DISTRACTORS = {"flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip,
+                "exposure": _apply_exposure, "figure": _apply_figure, "strobe": _apply_strobe}
 
 
 def _apply_text(img: np.ndarray, j: int, caption: str) -> np.ndarray:
@@ -839,7 +922,10 @@ def render_clip(
                 i = int(shot_of[k])
                 img = scenes[i].frame(k - offsets[i])
             for ev, j in per_frame.get(k, ()):
-                if ev.kind == "flash":
+                if ev.kind == "freeze":
+                    i = int(shot_of[k])
+                    img = scenes[i].frame(ev.frame - offsets[i])  # the picture stops at the first frame
+                elif ev.kind == "flash":
                     img = _apply_flash(img, j, ev.frames)
                 elif ev.kind == "text":
                     img = _apply_text(img, j, captions[ev])

@@ -14,7 +14,7 @@ import numpy as np
 from .base import MAX_GRADUAL_SECONDS, DetectorSettings
 from .candidates import Candidate
 from .fades import nearly_flat
-from .picture import band, changed_share, outside, structure_changed_share
+from .picture import band, changed_share, moved_changed_share, outside, structure_changed_share
 from .window import SignalWindow, runs
 
 __all__ = ["MixDetector", "find_mixes", "running_median"]
@@ -27,7 +27,7 @@ ACTIVITY_RATIO = 2.5
 ACTIVITY_BASELINE_SECONDS = 4.0
 #: Least share of the picture that a transition replaces: an object, a caption or a figure that
 #: appears over a background that stays is not a new shot.
-MIN_REPLACED_SHARE = 0.4
+MIN_REPLACED_SHARE = 0.32
 #: Least share of the picture whose structure (brightness and contrast discounted) changes: an
 #: exposure ramp or a flash leaves the structure alone.
 MIN_STRUCTURE_SHARE = 0.3
@@ -37,6 +37,9 @@ MAX_UNEXPLAINED = 0.2
 #: Least share of the frame-to-frame change (summed over the span) that optical flow leaves
 #: unexplained: a camera move or fast action is explained by motion, a transition replaces pixels.
 MIN_UNEXPLAINED_MOTION = 0.38
+#: A span whose end picture is its start picture moved (a pan or tilt) explains all but this share
+#: of the change once the two are lined up; a new shot does not line up with the old one.
+MOVED_RATIO = 0.5
 #: Time either side of a transition over which each shot is compared with itself, in seconds.
 SETTLE_SECONDS = 0.16
 #: Largest change within either shot over that time, relative to the change across the transition.
@@ -167,6 +170,8 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
                 continue
             if not _settled(thumbs, ia, ib, settle):
                 continue
+            if moved_changed_share(thumbs[ia], thumbs[ib]) < MOVED_RATIO * changed_share(thumbs[ia], thumbs[ib]):
+                continue  # the new picture is the old one moved: a pan or tilt
             verdict = _classify_run(thumbs, s2, e2)
             if verdict is not None:
                 verdicts.append((verdict[1], verdict[0], verdict[2], s2, e2))

@@ -12,7 +12,7 @@ import numpy as np
 from ..features.histogram import bhattacharyya
 from .window import SignalWindow
 
-__all__ = ["band", "outside", "changed_share", "structure_changed_share", "same_picture", "PIXEL_TOLERANCE"]
+__all__ = ["moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "PIXEL_TOLERANCE"]
 
 #: Grey levels a pixel may differ from its 3x3 neighbourhood and still show the same picture
 #: (noise and compression; the neighbourhood itself absorbs a pixel of movement).
@@ -64,3 +64,18 @@ def same_picture(w: SignalWindow, a: int, b: int) -> bool:
     return pixels < MIN_ENDPOINT_DIFF / 2 and float(bhattacharyya(w.hists[a], w.hists[b])) < 0.1
 
 
+
+
+def moved_changed_share(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`changed_share` after shifting ``a`` by the translation that best lines it up with
+    ``b`` (phase correlation), borders left out: what is left of a difference that a camera pan or
+    tilt made."""
+    fa, fb = a.astype(np.float32), b.astype(np.float32)
+    (dx, dy), _ = cv2.phaseCorrelate(fa, fb)
+    h, w = a.shape
+    if abs(dx) >= w / 2 or abs(dy) >= h / 2:
+        return changed_share(a, b)
+    moved = cv2.warpAffine(a, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h), borderMode=cv2.BORDER_REPLICATE)
+    mx, my = int(np.ceil(abs(dx))) + 1, int(np.ceil(abs(dy))) + 1
+    inner = (slice(my, max(my + 1, h - my)), slice(mx, max(mx + 1, w - mx)))
+    return changed_share(np.ascontiguousarray(moved[inner]), np.ascontiguousarray(b[inner]))
