@@ -233,9 +233,9 @@ class Event:
         fluorescent light). ``"rain"``: a few hundred bright streaks at new random places every frame.
         ``"texture"``: the lower third becomes fast-changing smooth noise (water, fire). ``"whip"``:
         a whip pan, the picture racing sideways by half its width with heavy motion blur.
-        ``"exposure"``: an auto-exposure ramp, the picture brightening by half over ``frames``
-        frames. ``"figure"``: a striped disc fading in over the left third of the picture (motion
-        graphics over a background that stays). ``"strobe"``: every other frame blown out toward
+        ``"exposure"``: an auto-exposure swing, the picture brightening by up to half and settling
+        back over ``frames`` frames. ``"figure"``: a striped disc fading in over the left third of
+        the picture, staying, and fading out (motion graphics over a background that stays). ``"strobe"``: every other frame blown out toward
         white. ``"freeze"``: a freeze frame, the first frame's picture held for ``frames`` frames.
     frame : int
         Timeline frame where the event starts; it and the following ``frames - 1`` frames must be
@@ -654,19 +654,19 @@ def _apply_whip(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np
 
 
 def _apply_exposure(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """An auto-exposure ramp: the picture brightens by half over the event's frames."""
-    return img * np.float32(1.0 + 0.5 * (j + 1) / n)
+    """An auto-exposure swing: the picture brightens by half and settles back, smoothly."""
+    return img * np.float32(1.0 + 0.5 * np.sin(np.pi * (j + 1) / (n + 1)))
 
 
 def _apply_figure(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """A figure fading in over the shot (motion graphics): a textured disc in the left third."""
+    """A figure fading in over the shot and out again (motion graphics): a striped disc in the left third."""
     h, w = img.shape[:2]
     r = min(h, w) // 4
     mask = np.zeros((h, w), np.float32)
     cv2.circle(mask, (w // 4, h // 2), r, 1.0, -1, cv2.LINE_AA)
     stripes = ((np.arange(w)[None, :] // max(2, w // 40)) % 2 * 160.0 + 60.0).astype(np.float32)
     figure = np.repeat(np.broadcast_to(stripes, (h, w))[:, :, None], 3, axis=2)
-    m = (mask * min(1.0, (j + 1) / max(1, n - 1)))[:, :, None]
+    m = (mask * np.float32(min(1.0, 2.0 * np.sin(np.pi * (j + 1) / (n + 1)))))[:, :, None]
     return img * (1 - m) + figure * m
 
 

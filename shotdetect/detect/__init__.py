@@ -1,6 +1,6 @@
 """Decide where shots change, from the per-frame signals.
 
-Each detector (:mod:`.cuts`, :mod:`.fades`, :mod:`.mix`) reads a :class:`SignalWindow` and proposes
+Each detector (:mod:`.cuts`, :mod:`.fades`, :mod:`.mix`, :mod:`.push`) reads a :class:`SignalWindow` and proposes
 candidates; :func:`~.reconcile.reconcile` settles them into one list. :class:`StreamingDetector`
 applies this to a sliding window, so that a video of any length is processed in bounded memory, and
 holds every candidate back until the detectors' own reach has been seen.
@@ -17,6 +17,7 @@ from .candidates import Candidate
 from .cuts import CutDetector
 from .fades import FadeDetector
 from .mix import MixDetector
+from .push import PushDetector
 from .reconcile import reconcile
 from .window import SignalWindow
 
@@ -24,7 +25,7 @@ __all__ = ["DETECTORS", "Detector", "DetectorSettings", "Candidate", "SignalWind
            "StreamingDetector"]
 
 #: The detectors, in the order they run: each sees what the earlier ones proposed.
-DETECTORS: tuple[Detector, ...] = (CutDetector(), FadeDetector(), MixDetector())
+DETECTORS: tuple[Detector, ...] = (CutDetector(), FadeDetector(), MixDetector(), PushDetector())
 
 
 def find_transitions(w: SignalWindow, settings: DetectorSettings = DetectorSettings(),

@@ -17,7 +17,7 @@ from .fades import nearly_flat
 from .picture import band, changed_share, moved_changed_share, outside, structure_changed_share
 from .window import SignalWindow, runs
 
-__all__ = ["MixDetector", "find_mixes", "running_median"]
+__all__ = ["MixDetector", "find_mixes", "running_median", "settled", "MIN_STRUCTURE_SHARE", "SETTLE_SECONDS"]
 
 #: Longest quiet stretch inside one transition, in seconds (slow dissolves and wipes have some).
 RUN_GAP_SECONDS = 0.25
@@ -25,9 +25,9 @@ RUN_GAP_SECONDS = 0.25
 ACTIVITY_RATIO = 2.5
 #: Window of the median that gives a shot's usual activity, in seconds.
 ACTIVITY_BASELINE_SECONDS = 4.0
-#: Least share of the picture that a transition replaces: an object, a caption or a figure that
-#: appears over a background that stays is not a new shot.
-MIN_REPLACED_SHARE = 0.32
+#: Least share of the picture that a transition replaces (about a third): an object, a caption or a
+#: figure that appears over a background that stays is not a new shot.
+MIN_REPLACED_SHARE = 0.3
 #: Least share of the picture whose structure (brightness and contrast discounted) changes: an
 #: exposure ramp or a flash leaves the structure alone.
 MIN_STRUCTURE_SHARE = 0.3
@@ -37,8 +37,9 @@ MAX_UNEXPLAINED = 0.2
 #: Least share of the frame-to-frame change (summed over the span) that optical flow leaves
 #: unexplained: a camera move or fast action is explained by motion, a transition replaces pixels.
 MIN_UNEXPLAINED_MOTION = 0.38
-#: A span whose end picture is its start picture moved (a pan or tilt) explains all but this share
-#: of the change once the two are lined up; a new shot does not line up with the old one.
+#: A span whose end picture is its start picture moved (a pan, a zoom, a slow drift) keeps at most
+#: this share of its change once the start is moved along the optical flow onto the end; a new shot
+#: cannot be flowed out of the old one.
 MOVED_RATIO = 0.5
 #: Time either side of a transition over which each shot is compared with itself, in seconds.
 SETTLE_SECONDS = 0.16
@@ -59,7 +60,7 @@ def _rising(values: list[float]) -> float:
     return float(np.corrcoef(ranks, np.arange(len(values)))[0, 1])
 
 
-def _settled(thumbs: np.ndarray, ia: int, ib: int, k: int) -> bool:
+def settled(thumbs: np.ndarray, ia: int, ib: int, k: int) -> bool:
     """Whether the pictures either side of a span are steady: each changes over ``k`` frames within
     its own shot far less than across the span. A transition leaves shot A and arrives in shot B;
     a camera move or an action scene keeps changing before and after the span too."""
@@ -161,17 +162,20 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
     settle = w.frames(SETTLE_SECONDS)
     thumbs = w.thumbs
     verdicts: list[tuple[float, str, int, int, int]] = []
-    for s, e in _spans(runs(filled), w.frames(RUN_GAP_SECONDS), limit):
+    explained = np.zeros(n, bool)
+    for s, e in exclude:
+        explained[max(0, s):e + 1] = True
+    for s, e in _spans(runs(filled), w.frames(RUN_GAP_SECONDS), limit, explained):
         for s2, e2 in _sub_spans(w, s, e, min_len):
             ia, ib = max(0, s2 - 1), min(n - 1, e2 + 1)
             if float(w.residual[s2:e2 + 1].sum()) < MIN_UNEXPLAINED_MOTION * float(w.diff[s2:e2 + 1].sum()):
                 continue
             if structure_changed_share(thumbs[ia], thumbs[ib]) < MIN_STRUCTURE_SHARE / min(1.0, threshold_scale):
                 continue
-            if not _settled(thumbs, ia, ib, settle):
+            if not settled(thumbs, ia, ib, settle):
                 continue
             if moved_changed_share(thumbs[ia], thumbs[ib]) < MOVED_RATIO * changed_share(thumbs[ia], thumbs[ib]):
-                continue  # the new picture is the old one moved: a pan or tilt
+                continue  # the new picture is the old one moved: a pan, a zoom, a drift
             verdict = _classify_run(thumbs, s2, e2)
             if verdict is not None:
                 verdicts.append((verdict[1], verdict[0], verdict[2], s2, e2))
@@ -188,14 +192,17 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
     return sorted(found, key=lambda c: c.start)
 
 
-def _spans(active_runs: list[tuple[int, int]], gap: int, limit: int, most: int = 6) -> list[tuple[int, int]]:
+def _spans(active_runs: list[tuple[int, int]], gap: int, limit: int, explained: np.ndarray,
+           most: int = 6) -> list[tuple[int, int]]:
     """Spans that a transition may cover: each run of raised activity, and each chain of up to
     ``most`` consecutive runs less than ``gap`` frames apart (a slow dissolve or wipe changes the
-    picture little in some frames), no longer than ``limit`` frames."""
+    picture little in some frames), no longer than ``limit`` frames and never across a frame that
+    an earlier detector explained (a cut between two runs is not part of a dissolve)."""
     spans = []
     for i, (s, _) in enumerate(active_runs):
         for j in range(i, min(len(active_runs), i + most)):
-            if j > i and active_runs[j][0] - active_runs[j - 1][1] > gap:
+            if j > i and (active_runs[j][0] - active_runs[j - 1][1] > gap
+                          or explained[active_runs[j - 1][1] + 1:active_runs[j][0]].any()):
                 break
             e = active_runs[j][1]
             if e - s + 1 > limit:

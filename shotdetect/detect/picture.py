@@ -6,6 +6,8 @@ different picture": fades (did the shot come back after a dip?) and the mix dete
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 
@@ -67,15 +69,35 @@ def same_picture(w: SignalWindow, a: int, b: int) -> bool:
 
 
 def moved_changed_share(a: np.ndarray, b: np.ndarray) -> float:
-    """:func:`changed_share` after shifting ``a`` by the translation that best lines it up with
-    ``b`` (phase correlation), borders left out: what is left of a difference that a camera pan or
-    tilt made."""
-    fa, fb = a.astype(np.float32), b.astype(np.float32)
-    (dx, dy), _ = cv2.phaseCorrelate(fa, fb)
+    """:func:`changed_share` after moving ``a`` onto ``b`` along the dense optical flow between
+    them, borders left out: what is left of a difference that camera motion, a zoom, a slow drift
+    or moving objects made. A new shot cannot be flowed out of the old one."""
     h, w = a.shape
-    if abs(dx) >= w / 2 or abs(dy) >= h / 2:
-        return changed_share(a, b)
-    moved = cv2.warpAffine(a, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h), borderMode=cv2.BORDER_REPLICATE)
-    mx, my = int(np.ceil(abs(dx))) + 1, int(np.ceil(abs(dy))) + 1
-    inner = (slice(my, max(my + 1, h - my)), slice(mx, max(mx + 1, w - mx)))
-    return changed_share(np.ascontiguousarray(moved[inner]), np.ascontiguousarray(b[inner]))
+    # DIS needs a few patches in each direction; tiny or very wide thumbnails are enlarged first.
+    scale = max(1.0, _FLOW_MIN_SIDE / min(h, w))
+    size = (int(round(w * scale)), int(round(h * scale)))
+    big_a = cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else a
+    big_b = cv2.resize(b, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else b
+    flow = _flow_estimator().calc(big_b, big_a, None)
+    grid_x, grid_y = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
+    moved = cv2.remap(big_a, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_REPLICATE)
+    m = max(1, min(size) // 10)
+    inner = (slice(m, size[1] - m), slice(m, size[0] - m))
+    return changed_share(np.ascontiguousarray(moved[inner]), np.ascontiguousarray(big_b[inner]))
+
+
+#: Shortest side, in pixels, of the pictures the optical flow between two ends is estimated on.
+_FLOW_MIN_SIDE = 48
+
+
+def _flow_estimator() -> cv2.DISOpticalFlow:
+    """One DIS estimator per thread (they keep state between calls)."""
+    estimator = getattr(_local, "dis", None)
+    if estimator is None:
+        estimator = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        _local.dis = estimator
+    return estimator
+
+
+_local = threading.local()
