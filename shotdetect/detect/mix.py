@@ -14,7 +14,8 @@ import numpy as np
 from .base import MAX_GRADUAL_SECONDS, DetectorSettings
 from .candidates import Candidate
 from .fades import nearly_flat
-from .picture import band, changed_share, moved_changed_share, outside, structure_changed_share
+from .picture import (band, changed_share, colour_changed_share, moved_changed_share, outside,
+                      structure_changed_share)
 from .window import SignalWindow, runs
 
 __all__ = ["MixDetector", "find_mixes", "running_median", "settled", "MIN_STRUCTURE_SHARE", "SETTLE_SECONDS"]
@@ -25,9 +26,9 @@ RUN_GAP_SECONDS = 0.25
 ACTIVITY_RATIO = 2.5
 #: Window of the median that gives a shot's usual activity, in seconds.
 ACTIVITY_BASELINE_SECONDS = 4.0
-#: Least share of the picture that a transition replaces (about a third): an object, a caption or a
-#: figure that appears over a background that stays is not a new shot.
-MIN_REPLACED_SHARE = 0.3
+#: Least share of the picture whose brightness or colour a transition changes: an object, a caption
+#: or a figure that appears over a background that stays is not a new shot.
+MIN_REPLACED_SHARE = 0.36
 #: Least share of the picture whose structure (brightness and contrast discounted) changes: an
 #: exposure ramp or a flash leaves the structure alone.
 MIN_STRUCTURE_SHARE = 0.3
@@ -90,7 +91,7 @@ def _classify_run(thumbs: np.ndarray, s: int, e: int) -> tuple[str, float, int] 
     band_a, band_b = band(a), band(b)
     fa, fb = a.astype(np.float32), b.astype(np.float32)
     changing = outside(fb, band_a) & outside(fa, band_b)
-    if changing.mean() < MIN_REPLACED_SHARE:
+    if not changing.any():
         return None
     lo, hi = np.minimum(band_a[0], band_b[0])[changing], np.maximum(band_a[1], band_b[1])[changing]
     in_a_lo, in_a_hi = band_a[0][changing], band_a[1][changing]
@@ -169,6 +170,8 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
         for s2, e2 in _sub_spans(w, s, e, min_len):
             ia, ib = max(0, s2 - 1), min(n - 1, e2 + 1)
             if float(w.residual[s2:e2 + 1].sum()) < MIN_UNEXPLAINED_MOTION * float(w.diff[s2:e2 + 1].sum()):
+                continue
+            if colour_changed_share(thumbs[ia], thumbs[ib], w.chromas[ia], w.chromas[ib]) < MIN_REPLACED_SHARE:
                 continue
             if structure_changed_share(thumbs[ia], thumbs[ib]) < MIN_STRUCTURE_SHARE / min(1.0, threshold_scale):
                 continue

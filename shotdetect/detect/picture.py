@@ -14,7 +14,7 @@ import numpy as np
 from ..features.histogram import bhattacharyya
 from .window import SignalWindow
 
-__all__ = ["moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "PIXEL_TOLERANCE"]
+__all__ = ["colour_changed_share", "moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "PIXEL_TOLERANCE"]
 
 #: Grey levels a pixel may differ from its 3x3 neighbourhood and still show the same picture
 #: (noise and compression; the neighbourhood itself absorbs a pixel of movement).
@@ -43,6 +43,15 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> float:
     other picture's neighbourhood, so a pixel of movement or noise is not counted."""
     fa, fb = a.astype(np.float32), b.astype(np.float32)
     return float((outside(fb, band(a)) & outside(fa, band(b))).mean())
+
+
+def colour_changed_share(a: np.ndarray, b: np.ndarray, chroma_a: np.ndarray, chroma_b: np.ndarray) -> float:
+    """Share of the picture whose brightness or colour differs between two frames (see
+    :func:`changed_share`; ``chroma_*`` are the U and V planes at the thumbnails' size)."""
+    changed = np.zeros(a.shape, bool)
+    for pa, pb in ((a, b), (chroma_a[0], chroma_b[0]), (chroma_a[1], chroma_b[1])):
+        changed |= outside(pb.astype(np.float32), band(pa)) & outside(pa.astype(np.float32), band(pb))
+    return float(changed.mean())
 
 
 def _normalised(picture: np.ndarray) -> np.ndarray:

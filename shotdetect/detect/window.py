@@ -32,6 +32,7 @@ class SignalWindow:
     contrast: np.ndarray
     hists: np.ndarray  # (n, 3, bins)
     thumbs: np.ndarray  # (n, h, w) uint8
+    chromas: np.ndarray  # (n, 2, h, w) uint8
 
     def __len__(self) -> int:
         return len(self.diff)
@@ -48,6 +49,7 @@ class SignalWindow:
             residual=col("residual"), luma=col("luma"), contrast=col("contrast"),
             hists=np.stack([s.hist for s in signals]) if signals else np.zeros((0, 3, 32)),
             thumbs=np.stack([s.thumb for s in signals]) if signals else np.zeros((0, 1, 1), np.uint8),
+            chromas=np.stack([s.chroma for s in signals]) if signals else np.zeros((0, 2, 1, 1), np.uint8),
         )
 
     def frames(self, seconds: float, minimum: int = 1) -> int:

@@ -44,6 +44,8 @@ class FrameSignals:
         Colour histogram, kept for comparisons across more than one frame.
     thumb : ndarray of uint8, shape (h, w)
         Small luma image, kept for comparisons across more than one frame.
+    chroma : ndarray of uint8, shape (2, h, w)
+        The U and V planes at the thumbnail's size: whether a pixel changed colour, not only brightness.
     """
 
     index: int
@@ -58,6 +60,7 @@ class FrameSignals:
     sharpness: float
     hist: np.ndarray
     thumb: np.ndarray
+    chroma: np.ndarray
 
     def row(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in SIGNAL_COLUMNS)
@@ -86,6 +89,7 @@ class FeatureExtractor:
         hist = yuv_histogram(y, u, v)
         mean, std = cv2.meanStdDev(y)
         thumb = cv2.resize(y, self._thumb_size, interpolation=cv2.INTER_AREA)
+        chroma = np.stack([cv2.resize(p, self._thumb_size, interpolation=cv2.INTER_AREA) for p in (u, v)])
         if self._prev_hist is None:
             bd = kl = diff = flow = residual = 0.0
         else:
@@ -100,5 +104,5 @@ class FeatureExtractor:
         return FrameSignals(
             index=index, time=time, bhattacharyya=bd, kl=kl, diff=diff, flow=flow, residual=residual,
             luma=float(mean[0, 0]) / 255.0, contrast=float(std[0, 0]) / 255.0, sharpness=sharpness(y),
-            hist=hist, thumb=thumb,
+            hist=hist, thumb=thumb, chroma=chroma,
         )
