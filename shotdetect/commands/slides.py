@@ -41,10 +41,6 @@ exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
              5 cannot write results, 130 interrupted, 1 internal error
 """
 
-#: Files a previous slides run may have left in an output folder.
-RESULT_PATTERNS = ("timeline.json", "slides.pdf", *(f"[0-9][0-9][0-9]*.{ext}" for ext in IMAGE_FORMATS))
-
-
 def _roi(text: str):
     try:
         return parse_roi(text)
@@ -138,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(Path(args.video).name[:30], enabled=False if args.quiet else None)
     try:
         if args.out:
-            with OutputDir(args.out, overwrite=args.overwrite, patterns=RESULT_PATTERNS) as staging:
+            with OutputDir(args.out, overwrite=args.overwrite, keep=[Path(args.video)], source=args.video,
+                           command="slides") as staging:
                 result = extract_slides(args.video, settings, progress=bar)
                 write_results(result, staging, image_format=args.image_format, pdf=args.pdf)
                 atomic_write_text(staging / "timeline.json", _to_json(result))
