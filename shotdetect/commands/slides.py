@@ -20,6 +20,7 @@ from ..cli import make_parser
 from .argtypes import positive, seconds
 from ..errors import OutputError, UsageError
 from ..export.atomic import atomic_write_bytes, atomic_write_text
+from ..export.conflicts import check_output_paths
 from ..export.images import IMAGE_FORMATS
 from ..export.outdir import OutputDir
 from ..progress import ProgressBar
@@ -125,6 +126,7 @@ def _to_json(result: SlidesResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_paths([args.video], {"--json": args.json}, folder=args.out)
     if args.json:
         _check_json_target(args.json, args.overwrite)
     if args.out and args.pdf and not have_img2pdf():
