@@ -28,13 +28,26 @@ __all__ = ["OutputDir", "signals_deferred", "refuse_foreign", "remove_stale"]
 
 def refuse_foreign(folder: Path, found: Survey, keep: Iterable[Path] = ()) -> None:
     """Raise :class:`OutputError` when ``folder`` holds an input or files shotdetect did not write."""
+    inputs: dict[tuple[int, int], Path] = {}
     for kept in keep:
         try:
-            inside = kept.exists() and any(p.samefile(kept) for p in folder.iterdir() if not p.is_dir())
-        except OSError:
+            st = kept.stat()
+        except (OSError, ValueError):
             continue
-        if inside:
-            raise OutputError(f"{folder}: holds the input {kept.name}; choose another --out folder")
+        inputs.setdefault((st.st_dev, st.st_ino), kept)
+    if inputs:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            entries = []
+        for entry in entries:
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in inputs:
+                raise OutputError(f"{folder}: holds the input {inputs[st.st_dev, st.st_ino].name}; "
+                                  "choose another --out folder")
     if found.foreign:
         names = ", ".join(found.foreign[:3]) + (f" and {len(found.foreign) - 3} more" if len(found.foreign) > 3 else "")
         why = ("files no shotdetect manifest lists" if found.manifest is None
@@ -130,6 +143,12 @@ class OutputDir:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
         self._remove_created()
+        self._lock.release()
+
+    def release(self) -> None:
+        """End a run that wrote straight into the folder: drop the staging folder, free the lock."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
         self._lock.release()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
