@@ -5,10 +5,28 @@
 >>> [t.frame for t in timeline.transitions]             # doctest: +SKIP
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .errors import DecodeError, InputError, OutputError, ShotdetectError
-from .pipeline import detect
-from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import detect
+    from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
+
+#: Imported on first use: ``import shotdetect`` stays light, so the command can set up its signal
+#: handling before NumPy, OpenCV and PyAV load.
+_LAZY = {"detect": "pipeline", **dict.fromkeys(("Keyframe", "Shot", "Timeline", "Transition", "VideoInfo"), "timeline")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "__version__",

@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import InputError, ShotdetectError
 from .export.ownership import read_manifest, source_record, survey
+from .processes import start_worker
 from .timeline import SCHEMA_NAME
 
 __all__ = ["VIDEO_SUFFIXES", "find_videos", "output_folders", "is_complete", "BatchResult", "run_batch"]
@@ -254,20 +255,49 @@ def run_batch(
     return [results[v] for v in videos]
 
 
+def _in_worker(job: Job, video: Path, out: Path) -> BatchResult:
+    """:func:`_guarded` in a pool worker: a stopped worker (SIGTERM, Ctrl-C, its parent gone) has
+    cleaned up its video on the way out and then ends, instead of taking the next video."""
+    try:
+        return _guarded(job, video, out)
+    except KeyboardInterrupt as exc:
+        from .entry import Terminated
+
+        os._exit(143 if isinstance(exc, Terminated) else 130)
+
+
 def _run_pool(todo: list[Path], folders: dict[Path, Path], job: Job, workers: int,
               done: Callable[[BatchResult], None]) -> None:
     # "spawn": a clean interpreter per worker; forking a process that holds decoder threads is unsafe.
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn")) as pool:
-        pending: set[Future[BatchResult]] = {pool.submit(_guarded, job, v, folders[v]) for v in todo}
-        try:
-            while pending:
-                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    done(fut.result())
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn"),
+                               initializer=start_worker, initargs=(os.getpid(),))
+    try:
+        pending: set[Future[BatchResult]] = {pool.submit(_in_worker, job, v, folders[v]) for v in todo}
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                done(fut.result())
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.2) -> None:
+    """Stop at once: queued videos are dropped, running ones told to stop (SIGTERM: each removes
+    its staging folder), and killed if they have not ended within ``grace`` seconds."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(0.5)
 
 
 def _run_dask(todo: list[Path], folders: dict[Path, Path], job: Job, scheduler: str,

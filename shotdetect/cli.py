@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .entry import Terminated
 from .errors import DecodeError, OutputError, ShotdetectError, UsageError
 from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
@@ -41,10 +42,6 @@ EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an exception so that the same clean-up as for Ctrl-C runs."""
 
 EXAMPLES = """\
 examples:
