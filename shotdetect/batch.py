@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import InputError, ShotdetectError
 from .export.ownership import read_manifest, source_record, survey
-from .processes import start_worker
+from .processes import running_job, start_worker
 from .timeline import SCHEMA_NAME
 
 __all__ = ["VIDEO_SUFFIXES", "find_videos", "output_folders", "is_complete", "BatchResult", "run_batch"]
@@ -259,7 +259,8 @@ def _in_worker(job: Job, video: Path, out: Path) -> BatchResult:
     """:func:`_guarded` in a pool worker: a stopped worker (SIGTERM, Ctrl-C, its parent gone) has
     cleaned up its video on the way out and then ends, instead of taking the next video."""
     try:
-        return _guarded(job, video, out)
+        with running_job():
+            return _guarded(job, video, out)
     except KeyboardInterrupt as exc:
         from .entry import Terminated
 

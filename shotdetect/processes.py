@@ -15,8 +15,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["die_with_parent", "kill_with_parent", "start_worker"]
+__all__ = ["die_with_parent", "kill_with_parent", "start_worker", "running_job"]
 
 _PR_SET_PDEATHSIG = 1
 _prctl = None
@@ -38,15 +40,37 @@ def kill_with_parent() -> None:
         _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
+#: Whether this worker is inside a job (a signal then unwinds it, so that it cleans up).
+_in_job = False
+
+
+@contextmanager
+def running_job() -> Iterator[None]:
+    global _in_job
+    _in_job = True
+    try:
+        yield
+    finally:
+        _in_job = False
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    if _in_job:
+        from .entry import Terminated
+
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    os._exit(143 if signum == signal.SIGTERM else 130)  # between jobs: nothing to clean up
+
+
 def start_worker(parent: int) -> None:
     """Initializer of a batch worker process (runs in the worker).
 
-    SIGTERM and the parent's death stop the current video through the normal clean-up (its staging
-    folder is removed) and end the worker; a parent that ended before this ran is noticed at once.
+    SIGTERM, Ctrl-C and the parent's death stop the current video through the normal clean-up (its
+    staging folder is removed) and end the worker, quietly; a parent that ended before this ran is
+    noticed at once.
     """
-    from .entry import raise_terminated
-
-    signal.signal(signal.SIGTERM, raise_terminated)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.signal(signal.SIGINT, _stop_worker)
     die_with_parent(signal.SIGTERM)
     if os.getppid() != parent:  # the parent died before the kernel could be told
         os._exit(143)
