@@ -93,10 +93,16 @@ def _recorded_sources(root: Path) -> dict[str, str]:
 
 
 def _is_free(folder: Path) -> bool:
+    """Missing, empty, or holding only the staging folders of a killed run (the run cleans them)."""
     try:
-        return not folder.exists() or (folder.is_dir() and not any(folder.iterdir()))
+        if not folder.exists():
+            return True
+        if not folder.is_dir():
+            return False
     except OSError:
         return False
+    found = survey(folder)
+    return found.manifest is None and not found.owned and not found.foreign
 
 
 def output_folders(videos: Sequence[Path], root: Path) -> dict[Path, Path]:

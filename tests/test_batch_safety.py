@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shotdetect.export.ownership import MANIFEST_NAME
+from shotdetect.export.ownership import MANIFEST_NAME, STAGING_MARK
 from shotdetect.synth import ShotSpec, render_clip
 
 FAST = {"preset": "ultrafast"}
@@ -82,3 +82,16 @@ def test_dot_names_stay_inside_the_out_folder(clips, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["..mp4", "in", "work"]
     assert sorted(results(out).values()) == [2, 2]
     assert all(not p.name.startswith(".") for p in out.iterdir())
+
+
+def test_staging_of_a_killed_run_is_cleaned_and_its_folder_reused(clips, tmp_path):
+    video, out = tmp_path / "clip.mp4", tmp_path / "out"
+    shutil.copy(clips[2], video)
+    stale = out / "clip" / ".shotdetect-stage-k1ll3d"  # what a worker killed mid-video leaves
+    stale.mkdir(parents=True)
+    (stale / STAGING_MARK).write_bytes(b"")
+    (stale / "timeline.json").write_text("{}")
+    proc = run_cli(video, "--out", out, "--no-images", "--resume")
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in out.iterdir()] == ["clip"] and not stale.exists()
+    assert results(out) == {str(video.resolve()): 2}
