@@ -85,9 +85,9 @@ def _recorded_sources(root: Path) -> dict[str, str]:
     except OSError:
         return found
     for folder in folders:
-        manifest = read_manifest(folder)
-        source = (manifest or {}).get("source")
-        if isinstance(source, dict) and isinstance(source.get("path"), str):
+        manifest = read_manifest(folder) or {}
+        source = manifest.get("source")
+        if manifest.get("command") == "detect" and isinstance(source, dict) and isinstance(source.get("path"), str):
             found.setdefault(source["path"], folder.name)
     return found
 
