@@ -7,6 +7,7 @@ A failing video is recorded and does not stop the others.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -251,13 +252,19 @@ def run_batch(
             todo.append(video)
     if resume:
         job = _replacing_stale(job, [folders[v] for v in todo if _same_source(survey(folders[v]).source, v) is False])
-    if scheduler:
-        _run_dask(todo, folders, job, scheduler, done)
-    elif (workers or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
-        for video in todo:
-            done(_guarded(job, video, folders[video]))
-    else:
-        _run_pool(todo, folders, job, workers or os.cpu_count() or 1, done)
+    new_root = not out_root.exists()
+    try:
+        if scheduler:
+            _run_dask(todo, folders, job, scheduler, done)
+        elif (workers or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
+            for video in todo:
+                done(_guarded(job, video, folders[video]))
+        else:
+            _run_pool(todo, folders, job, workers or os.cpu_count() or 1, done)
+    finally:
+        if new_root:  # stopped or every video failed: no empty folder left behind
+            with contextlib.suppress(OSError):
+                out_root.rmdir()
     return [results[v] for v in videos]
 
 
@@ -290,7 +297,7 @@ def _run_pool(todo: list[Path], folders: dict[Path, Path], job: Job, workers: in
     pool.shutdown(wait=True)
 
 
-def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.2) -> None:
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.5) -> None:
     """Stop at once: queued videos are dropped, running ones told to stop (SIGTERM: each removes
     its staging folder), and killed if they have not ended within ``grace`` seconds."""
     processes = list((getattr(pool, "_processes", None) or {}).values())

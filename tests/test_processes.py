@@ -128,18 +128,24 @@ def test_sigkill_of_a_batch_parent_ends_its_workers(library, tmp_path):
     assert staging(out) == []
 
 
-def test_sigterm_stops_a_batch_within_two_seconds(library, tmp_path):
+@pytest.mark.parametrize("signum, code, word", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_stops_a_batch_within_two_seconds(library, tmp_path, signum, code, word):
+    """SIGTERM to the parent alone; Ctrl-C as a terminal sends it, to the whole process group."""
     out = tmp_path / "out"
-    proc = start(library, "--out", out, "-j", "2", "--no-images")
+    proc = subprocess.Popen([sys.executable, "-m", "shotdetect", library, "--out", out, "-j", "2", "--no-images"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     wait_until(lambda: len(staging(out)) >= 2, proc)
     sent = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
+    if signum == signal.SIGINT:
+        os.killpg(proc.pid, signum)
+    else:
+        proc.send_signal(signum)
     _, err = proc.communicate(timeout=30)
     seconds = time.monotonic() - sent
-    assert proc.returncode == 143, err
+    assert proc.returncode == code, err
     assert seconds < 2.0, f"took {seconds:.1f} s"
-    assert "Traceback" not in err and "terminated" in err
-    assert staging(out) == [] if out.exists() else True  # no partial results left
+    assert "Traceback" not in err and word in err
+    assert not out.exists() or staging(out) == []  # no partial results left
 
 
 @linux_only
