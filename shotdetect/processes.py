@@ -54,7 +54,14 @@ def running_job() -> Iterator[None]:
         _in_job = False
 
 
+_stopping = False
+
+
 def _stop_worker(signum: int, frame: object) -> None:
+    global _stopping
+    if _stopping:  # already cleaning up (SIGTERM and the parent watch may both come): let it finish
+        return
+    _stopping = True
     if _in_job:
         from .entry import Terminated
 
