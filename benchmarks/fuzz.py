@@ -193,7 +193,8 @@ def _schema():
 
 def _leftovers(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.name.startswith(".shotdetect-") or p.name.endswith(".part"))
+                  if (p.name.startswith(".shotdetect-") and p.name != ".shotdetect-manifest.json")
+                  or p.name.endswith(".part"))
 
 
 def run_case(video: Path, work: Path, *, timeout: float = 30.0, memory: int = 2 << 30,

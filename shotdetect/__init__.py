@@ -5,10 +5,43 @@
 >>> [t.frame for t in timeline.transitions]             # doctest: +SKIP
 """
 
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .errors import DecodeError, InputError, OutputError, ShotdetectError
-from .pipeline import detect
-from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import detect
+    from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
+
+#: Imported on first use: ``import shotdetect`` stays light, so the command can set up its signal
+#: handling before NumPy, OpenCV and PyAV load.
+_LAZY = {"detect": "pipeline", **dict.fromkeys(("Keyframe", "Shot", "Timeline", "Transition", "VideoInfo"), "timeline")}
+
+
+class _Package(types.ModuleType):
+    """Keeps ``shotdetect.detect`` the function: importing the subpackage of the same name (the
+    detectors, ``shotdetect/detect/``) would otherwise replace the attribute with the module."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "detect" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "__version__",

@@ -7,6 +7,8 @@ A failing video is recorded and does not stop the others.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, ShotdetectError
+from .export.ownership import read_manifest, source_record, survey
+from .processes import running_job, start_worker
 from .timeline import SCHEMA_NAME
 
 __all__ = ["VIDEO_SUFFIXES", "find_videos", "output_folders", "is_complete", "BatchResult", "run_batch"]
@@ -66,26 +70,92 @@ def find_videos(paths: Iterable[str | os.PathLike[str]], *, recursive: bool = Tr
     return list(unique)
 
 
+def folder_name(stem: str) -> str:
+    """A video's file name without extension, made safe as one folder name: never ``.``/``..``,
+    never hidden, no path separators or control characters, at most 100 characters."""
+    name = "".join(ch if ch.isprintable() and ch not in "/\\" else "_" for ch in stem).strip()
+    name = name.lstrip(".").strip()
+    return name[:100] or "video"
+
+
+def _recorded_sources(root: Path) -> dict[str, str]:
+    """``{source path: folder name}`` for the folders under ``root`` that hold results of a video."""
+    found: dict[str, str] = {}
+    try:
+        folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return found
+    for folder in folders:
+        manifest = read_manifest(folder) or {}
+        source = manifest.get("source")
+        if manifest.get("command") == "detect" and isinstance(source, dict) and isinstance(source.get("path"), str):
+            found.setdefault(source["path"], folder.name)
+    return found
+
+
+def _is_free(folder: Path) -> bool:
+    """Missing, empty, or holding only the staging folders of a killed run (the run cleans them)."""
+    try:
+        if not folder.exists():
+            return True
+        if not folder.is_dir():
+            return False
+    except OSError:
+        return False
+    found = survey(folder)
+    return found.manifest is None and not found.owned and not found.foreign
+
+
 def output_folders(videos: Sequence[Path], root: Path) -> dict[Path, Path]:
-    """``root/<name>`` for every video, where name is the file name without its extension, made
-    unique (``clip-mkv``, then ``clip-2`` ...) when two videos share it."""
+    """``root/<name>`` for every video.
+
+    A video whose results are already under ``root`` (its manifest names this video) keeps that
+    folder, whatever other videos were added since; the others get the first free name among
+    ``clip`` (the file name without extension, made safe), ``clip-mkv`` when two videos of the
+    batch share it, then ``clip-mkv-2`` ... A folder holding another video's results or any other
+    files is never chosen.
+    """
+    recorded = _recorded_sources(root)
+    claimed = set(recorded.values())
     taken: set[str] = set()
     out: dict[Path, Path] = {}
-    stems = [v.stem for v in videos]
     for video in videos:
-        name = video.stem
-        if stems.count(name) > 1:
-            name = f"{video.stem}-{video.suffix.lstrip('.').lower()}"
-        base, n = name, 2
-        while name in taken:
+        name = recorded.get(str(video.resolve()))
+        if name is not None and name not in taken:
+            taken.add(name)
+            out[video] = root / name
+    stems = [folder_name(v.stem) for v in videos]
+    for video in videos:
+        if video in out:
+            continue
+        base = folder_name(video.stem)
+        if stems.count(base) > 1:
+            base = f"{base}-{folder_name(video.suffix.lstrip('.').lower())}"
+        name, n = base, 2
+        while name in taken or name in claimed or not _is_free(root / name):
             name, n = f"{base}-{n}", n + 1
         taken.add(name)
         out[video] = root / name
-    return out
+    return {video: out[video] for video in videos}
 
 
-def is_complete(folder: Path) -> bool:
-    """Whether a folder holds a finished result (``timeline.json`` is written last, atomically)."""
+def _same_source(recorded: dict[str, Any] | None, video: Path) -> bool | None:
+    """True: results of this very file; False: of this path, but the file changed; None: other."""
+    current = source_record(video) or {}
+    if not recorded or recorded.get("path") != current.get("path"):
+        return None
+    return all(recorded.get(k) == current.get(k) for k in ("size", "mtime_ns"))
+
+
+def is_complete(folder: Path, video: Path | None = None) -> bool:
+    """Whether ``folder`` holds finished, unchanged results (of ``video``, when given: the manifest
+    records its path, size and modification time)."""
+    found = survey(folder)
+    listed = {f.get("name") for f in (found.manifest or {}).get("files", []) if isinstance(f, dict)}
+    if found.manifest is None or found.foreign or "timeline.json" not in found.owned or listed - set(found.owned):
+        return False
+    if video is not None and not _same_source(found.source, video):
+        return False
     try:
         doc = json.loads((folder / "timeline.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -117,6 +187,26 @@ def _guarded(job: Job, video: Path, out: Path) -> BatchResult:
         return BatchResult(video, out, "failed", time.monotonic() - start,
                            error=f"internal error: {type(exc).__name__}: {exc}", exit_code=1)
     return BatchResult(video, out, "ok", time.monotonic() - start, summary=summary)
+
+
+def _replacing_stale(job: Job, stale: list[Path]) -> Job:
+    """With --resume, results of a video that has changed since are redone: the job replaces them
+    (they are ours: the manifest names this video) even without --overwrite."""
+    if not stale or not dataclasses.is_dataclass(job) or getattr(job, "overwrite", True):
+        return job
+    return _StaleAware(job, dataclasses.replace(job, overwrite=True), frozenset(stale))
+
+
+@dataclass(frozen=True)
+class _StaleAware:
+    """A picklable job that uses ``replacing`` for the folders in ``stale``."""
+
+    plain: Any
+    replacing: Any
+    stale: frozenset[Path]
+
+    def __call__(self, video: Path, out: Path) -> dict[str, Any]:
+        return (self.replacing if out in self.stale else self.plain)(video, out)
 
 
 def run_batch(
@@ -156,34 +246,72 @@ def run_batch(
 
     todo: list[Path] = []
     for video in videos:
-        if resume and is_complete(folders[video]):
+        if resume and is_complete(folders[video], video):
             done(BatchResult(video, folders[video], "skipped"))
         else:
             todo.append(video)
-    if scheduler:
-        _run_dask(todo, folders, job, scheduler, done)
-    elif (workers or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
-        for video in todo:
-            done(_guarded(job, video, folders[video]))
-    else:
-        _run_pool(todo, folders, job, workers or os.cpu_count() or 1, done)
+    if resume:
+        job = _replacing_stale(job, [folders[v] for v in todo if _same_source(survey(folders[v]).source, v) is False])
+    new_root = not out_root.exists()
+    try:
+        if scheduler:
+            _run_dask(todo, folders, job, scheduler, done)
+        elif (workers or os.cpu_count() or 1) <= 1 or len(todo) <= 1:
+            for video in todo:
+                done(_guarded(job, video, folders[video]))
+        else:
+            _run_pool(todo, folders, job, workers or os.cpu_count() or 1, done)
+    finally:
+        if new_root:  # stopped or every video failed: no empty folder left behind
+            with contextlib.suppress(OSError):
+                out_root.rmdir()
     return [results[v] for v in videos]
+
+
+def _in_worker(job: Job, video: Path, out: Path) -> BatchResult:
+    """:func:`_guarded` in a pool worker: a stopped worker (SIGTERM, Ctrl-C, its parent gone) has
+    cleaned up its video on the way out and then ends, instead of taking the next video."""
+    try:
+        with running_job():
+            return _guarded(job, video, out)
+    except KeyboardInterrupt as exc:
+        from .entry import Terminated
+
+        os._exit(143 if isinstance(exc, Terminated) else 130)
 
 
 def _run_pool(todo: list[Path], folders: dict[Path, Path], job: Job, workers: int,
               done: Callable[[BatchResult], None]) -> None:
     # "spawn": a clean interpreter per worker; forking a process that holds decoder threads is unsafe.
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn")) as pool:
-        pending: set[Future[BatchResult]] = {pool.submit(_guarded, job, v, folders[v]) for v in todo}
-        try:
-            while pending:
-                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    done(fut.result())
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn"),
+                               initializer=start_worker, initargs=(os.getpid(),))
+    try:
+        pending: set[Future[BatchResult]] = {pool.submit(_in_worker, job, v, folders[v]) for v in todo}
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                done(fut.result())
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.5) -> None:
+    """Stop at once: queued videos are dropped, running ones told to stop (SIGTERM: each removes
+    its staging folder), and killed if they have not ended within ``grace`` seconds."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(0.5)
 
 
 def _run_dask(todo: list[Path], folders: dict[Path, Path], job: Job, scheduler: str,

@@ -20,9 +20,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .entry import Terminated
 from .errors import DecodeError, OutputError, ShotdetectError, UsageError
 from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
+from .export.conflicts import check_output_paths
 from .export.formats import ExportOptions, parse_export_list
 from .export.stats import StatsWriter
 from .commands.argtypes import count, positive, seconds, unit_interval
@@ -40,10 +42,6 @@ EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an exception so that the same clean-up as for Ctrl-C runs."""
 
 EXAMPLES = """\
 examples:
@@ -267,6 +265,7 @@ def _run(args: argparse.Namespace) -> int:
     if batch or args.scheduler or args.resume:
         return _run_batch(args)
     video = args.videos[0]
+    check_output_paths(args.videos, {"--json": args.json, "--stats": args.stats}, folder=args.out)
     if args.json:
         _check_writable_file(args.json, args.overwrite)
     if args.stats:

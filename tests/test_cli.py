@@ -61,7 +61,7 @@ def test_out_writes_timeline_and_images(short_clip, tmp_path):
         img = cv2.imread(str(out / name))
         assert img is not None and img.shape == (truth["height"], truth["width"], 3)
     # no staging leftovers
-    assert sorted(p.name for p in out.iterdir()) == sorted(images + ["timeline.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(images + ["timeline.json", ".shotdetect-manifest.json"])
 
 
 def test_summary_on_stderr(short_clip, tmp_path):
@@ -109,7 +109,7 @@ def test_no_images(short_clip, tmp_path):
     out = tmp_path / "out"
     proc = run_cli(path, "--out", out, "--no-images", "-q")
     assert proc.returncode == 0, proc.stderr
-    assert [p.name for p in out.iterdir()] == ["timeline.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".shotdetect-manifest.json", "timeline.json"]
     doc = json.loads((out / "timeline.json").read_text())
     assert all(k["file"] is None for s in doc["shots"] for k in s["keyframes"])
 
@@ -159,7 +159,7 @@ def test_second_run_refuses_then_overwrite(short_clip, tmp_path):
     assert after == before
     proc = run_cli(path, "--out", out, "-q", "--overwrite", "--no-images")
     assert proc.returncode == 0, proc.stderr
-    assert [p.name for p in out.iterdir()] == ["timeline.json"]  # old images replaced, none left
+    assert sorted(p.name for p in out.iterdir()) == [".shotdetect-manifest.json", "timeline.json"]  # old images replaced, none left
     assert json.loads((out / "timeline.json").read_text())["tool"]["settings"]["keyframes"] == 1
 
 

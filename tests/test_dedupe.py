@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
+from shotdetect.errors import DecodeError
+from shotdetect.export.ownership import MANIFEST_NAME
 from shotdetect.sources import ImageSequence
 from shotdetect.synth import ShotSpec, render_clip
 
@@ -62,7 +64,7 @@ def listing(out):
 
 
 def written(out):
-    return sorted(p.name for p in out.iterdir() if p.name != "kept.json")
+    return sorted(p.name for p in out.iterdir() if p.name not in ("kept.json", MANIFEST_NAME))
 
 
 def test_timelapse_keeps_exactly_the_changes(timelapse, tmp_path):
@@ -90,15 +92,42 @@ def test_timelapse_keeps_exactly_the_changes(timelapse, tmp_path):
 def test_refuses_to_clobber_and_overwrite_replaces(timelapse, tmp_path, capsys):
     out = tmp_path / "kept"
     assert run_main(capsys, "dedupe", timelapse, "--out", out, "-q").returncode == 0
-    (out / "mine.txt").write_text("not a result")
     assert_clean_failure(run_cli("dedupe", timelapse, "--out", out), 5, "already holds results", "--overwrite")
-    assert len(written(out)) == 7  # untouched
-    # stricter threshold, same folder: the earlier results are replaced, other files left alone
+    assert len(written(out)) == 6  # untouched
+    (out / "mine.txt").write_text("not a result")  # a file shotdetect did not write: the folder is not ours
+    assert_clean_failure(run_cli("dedupe", timelapse, "--out", out, "--overwrite"), 5, "mine.txt")
+    assert len(written(out)) == 7
+    (out / "mine.txt").unlink()
+    # stricter threshold, same folder: the earlier results are replaced
     proc = run_main(capsys, "dedupe", timelapse, "--out", out, "--overwrite", "--max-area", "0.015", "-q")
     assert proc.returncode == 0, proc.stderr
     kept = [e["file"] for e in listing(out)["kept"]]
     assert 1 < len(kept) < 6
-    assert written(out) == sorted(kept + ["mine.txt"])
+    assert written(out) == sorted(kept)
+
+
+def test_overwrite_keeps_earlier_results_when_the_new_run_fails(timelapse, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "kept"
+    assert run_main(capsys, "dedupe", timelapse, "--out", out, "-q").returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\0not a video" * 500)
+    proc = run_cli("dedupe", broken, "--out", out, "--overwrite")
+    assert proc.returncode in (3, 4), proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing lost, nothing left over
+
+    real_iter = ImageSequence.__iter__
+
+    def breaks_midway(self):  # a source that opens fine and fails after 100 pictures
+        for frame in real_iter(self):
+            if frame.index == 100:
+                raise DecodeError("snap100.jpg: broken")
+            yield frame
+
+    monkeypatch.setattr(ImageSequence, "__iter__", breaks_midway)
+    proc = run_main(capsys, "dedupe", timelapse, "--out", out, "--overwrite", "--max-area", "0.015")
+    assert proc.returncode == 4 and "broken" in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_output_errors(timelapse, tmp_path, capsys):

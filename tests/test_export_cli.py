@@ -107,7 +107,7 @@ def test_every_file_lands_in_the_folder(exported):
     names = {p.name for p in out.iterdir()}
     n = len(doc["shots"])
     assert n == 4 and [t["type"] for t in doc["transitions"]] == ["dissolve", "cut", "fade"]
-    expected = EXPORT_FILES | {"timeline.json"} | {f"shot-{i:04d}-1.jpg" for i in range(n)}
+    expected = EXPORT_FILES | {"timeline.json", ".shotdetect-manifest.json"} | {f"shot-{i:04d}-1.jpg" for i in range(n)}
     if HAVE_FFMPEG:
         expected |= {f"shot-{i:04d}.mp4" for i in range(n)}
     assert names == expected  # and no staging or temporary file left behind
@@ -320,7 +320,8 @@ def test_existing_exports_need_overwrite_and_are_replaced(edit_clip, tmp_path, c
     assert main([str(path), "--out", str(out), "--export", "csv", "-q"]) == 5
     one_error_line(capsys.readouterr().err, 5, "already holds results", "--overwrite")
     assert main([str(path), "--out", str(out), "--export", "csv", "--no-images", "-q", "--overwrite"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["scenes.csv", "timeline.json", "transitions.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".shotdetect-manifest.json", "scenes.csv", "timeline.json",
+                                                     "transitions.csv"]
 
 
 @needs_ffmpeg

@@ -20,8 +20,7 @@ from shotdetect.errors import OutputError, UsageError
 from shotdetect.export import OutputDir
 from shotdetect.export.chapters import chapters, ffmetadata, webvtt, youtube
 from shotdetect.export.editorial import EDIT_RATES, build_otio, edit_rate, write_edl, write_fcpxml, write_otio
-from shotdetect.export.formats import FORMATS, ExportOptions, parse_export_list, result_patterns
-from shotdetect.export.outdir import RESULT_PATTERNS
+from shotdetect.export.formats import FORMATS, ExportOptions, parse_export_list
 from shotdetect.export.scenelist import SCENE_COLUMNS, TRANSITION_COLUMNS, scenes_csv, transitions_csv
 from shotdetect.export.scores import ScoreSeries
 from shotdetect.timeline import Keyframe, Shot, Timeline, Transition, VideoInfo, timecode
@@ -88,10 +87,6 @@ def test_registry_and_parse():
         parse_export_list("otio,pdf")
     with pytest.raises(UsageError):
         parse_export_list(" , ")
-    for fmt in FORMATS.values():
-        for name in fmt.files:
-            assert name in RESULT_PATTERNS
-    assert set(result_patterns()) <= set(RESULT_PATTERNS)
 
 
 def test_check_reports_missing_library_and_program(monkeypatch):

@@ -15,6 +15,7 @@ import pytest
 
 import shotdetect
 from shotdetect.errors import DecodeError
+from shotdetect.export.ownership import MANIFEST_NAME, write_manifest
 from shotdetect.synth import ShotSpec, render_clip
 from shotdetect.watchdog import Watchdog
 
@@ -82,7 +83,7 @@ def staged_images(out: Path) -> list[Path]:
 
 def leftovers(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.name.startswith(".shotdetect-") or p.name.endswith(".part"))
+                  if (p.name.startswith(".shotdetect-") and p.name != MANIFEST_NAME) or p.name.endswith(".part"))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -112,7 +113,7 @@ def test_sigterm_keeps_previous_results(long_clip, tmp_path):
     out.mkdir()
     (out / "timeline.json").write_text('{"old": true}')
     (out / "shot-0000-1.jpg").write_bytes(b"old picture")
-    (out / "notes.txt").write_text("mine")
+    write_manifest(out, ["timeline.json", "shot-0000-1.jpg"], command="detect", source=None)  # an earlier run's
     before = snapshot(out)
     proc = start_cli(long_clip, "--out", out, "--overwrite", "--keyframes", "2")
     wait_for(lambda: len(staged_images(out)) >= 3, proc)
@@ -321,6 +322,7 @@ def test_interrupt_during_commit_leaves_old_or_new_results(tmp_path, monkeypatch
     old = {"timeline.json": b"old", "shot-0000-1.jpg": b"old picture"}
     for name, data in old.items():
         (out / name).write_bytes(data)
+    write_manifest(out, list(old), command="detect", source=None)  # an earlier run's results
     real_replace = os.replace
     moves = []
 
@@ -336,5 +338,5 @@ def test_interrupt_during_commit_leaves_old_or_new_results(tmp_path, monkeypatch
                 (staging / name).write_bytes(b"new")
             monkeypatch.setattr(os, "replace", replace)
     monkeypatch.undo()
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.name != MANIFEST_NAME}
     assert after in (old, {"shot-0000-1.jpg": b"new", "shot-0001-1.jpg": b"new", "timeline.json": b"new"}), after

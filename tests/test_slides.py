@@ -230,8 +230,9 @@ def test_cli_slides_folder(talk, tmp_path):
     out = tmp_path / "slides"
     r = _cli(talk[0], "--slides", "--out", out, "-q")
     assert r.returncode == 0, r.stderr
-    files = sorted(p.name for p in out.iterdir())
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert files == ["001.png", "002.png", "003.png", "004.png", "005.png", "006.png", "slides.pdf", "timeline.json"]
+    assert (out / ".shotdetect-manifest.json").is_file()  # the record of what this run wrote
     assert _pdf_pages(out / "slides.pdf") == 6
     doc = json.loads((out / "timeline.json").read_text())
     assert doc["schema"] == "shotdetect.slides"
@@ -247,7 +248,7 @@ def test_cli_slides_folder(talk, tmp_path):
     r = _cli("slides", talk[0], "--out", out, "-q", "--overwrite", "--keep-builds", "--no-pdf",
              "--image-format", "jpg", "--sample-rate", "2")
     assert r.returncode == 0, r.stderr
-    files = sorted(p.name for p in out.iterdir())
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert files == ["001.jpg", "002-1.jpg", "002-2.jpg", "002-3.jpg", "003.jpg", "004.jpg", "005.jpg", "006.jpg",
                      "timeline.json"]
     doc = json.loads((out / "timeline.json").read_text())

@@ -8,7 +8,10 @@ arrives. A picture is kept when the *same* rule (:class:`~shotdetect.compare.Sam
 
 Every file is written atomically and ``DIR/kept.json`` is rewritten (atomically) as pictures are
 kept, so Ctrl-C (exit 130) or SIGTERM (143) leaves complete pictures and a ``kept.json`` that lists
-exactly them.
+exactly them. Into a new or empty folder the pictures are written as they are kept (a live source
+can be watched); with ``--overwrite`` the new run is written aside and replaces the earlier results
+only when it ends (done, Ctrl-C or SIGTERM), so a run that fails leaves the earlier results as they
+were. The manifest (:mod:`~shotdetect.export.ownership`) is rewritten with ``kept.json``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -30,7 +34,8 @@ import numpy as np
 
 from .. import __version__
 from ..cli import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, make_parser
-from ..export.outdir import signals_deferred
+from ..export.outdir import OutputDir, signals_deferred
+from ..export.ownership import source_record, write_manifest
 from .argtypes import non_negative, positive
 from ..compare.metrics import SameRule, robust_change, small_grey
 from ..compare.phash import hamming, phash
@@ -120,7 +125,9 @@ class Deduplicator:
     def __init__(self, reader: Any, out: Path, *, rule: SameRule, min_interval: float = 0.0,
                  image_format: str = "jpg", settings: dict[str, Any] | None = None, source: str = ""):
         self.reader = reader
-        self.out = out
+        self.folder = out
+        self.out = out  # where files go: the folder itself, or a staging folder inside it
+        self._outdir: OutputDir | None = None
         self.rule = rule
         self.min_interval = Fraction(min_interval).limit_denominator(1_000_000)
         self.image_format = image_format
@@ -139,53 +146,35 @@ class Deduplicator:
     # ------------------------------------------------------------------------------- output folder
 
     def prepare(self, overwrite: bool) -> None:
-        """Check and create the output folder; refuse to mix with earlier results unless ``overwrite``."""
-        out = self.out
-        if out.exists() and not out.is_dir():
-            raise OutputError(f"{out}: exists and is not a folder")
+        """Check, create and lock the output folder; refuse earlier results unless ``overwrite``, and
+        any folder holding files shotdetect did not write."""
+        folder = self.folder
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{folder}: exists and is not a folder")
+        inputs: list[Path] = []
         if self.kind == "images":
-            folders = {p.parent.resolve() for p in self.reader.files}
-            if out.exists() and out.resolve() in folders:
-                raise OutputError(f"{out}: is the folder of the source images; choose another --out")
-        listing = out / KEPT_NAME
-        if out.is_dir():
-            clash = self._clashes()
-            if clash and not overwrite:
-                raise OutputError(f"{out}: already holds results ({clash}); use --overwrite to replace them")
-            if overwrite:
-                self._remove_previous(listing)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{out}: cannot create the folder ({exc.strerror})") from exc
-        self._write_listing(complete=False)  # also proves the folder is writable, before any work
-
-    def _clashes(self) -> str | None:
-        if (self.out / KEPT_NAME).exists():
-            return KEPT_NAME
-        if self.kind == "images":
-            for p in self.reader.files:
-                if (self.out / p.name).exists():
-                    return p.name
+            inputs = list(self.reader.files)
+            folders = {p.parent.resolve() for p in inputs}
+            if folder.exists() and folder.resolve() in folders:
+                raise OutputError(f"{folder}: is the folder of the source images; choose another --out")
+        elif Path(self.source).is_file():
+            inputs = [Path(self.source)]
+        self._outdir = OutputDir(folder, overwrite=overwrite, keep=inputs, source=self.source, command="dedupe")
+        staging = self._outdir.open()
+        if self._outdir.previous.owned:
+            self.out = staging  # earlier results stay until this run ends
         else:
-            for p in sorted(self.out.glob(f"frame-*.{self.image_format}"))[:1]:
-                return p.name
-        return None
-
-    def _remove_previous(self, listing: Path) -> None:
+            shutil.rmtree(staging, ignore_errors=True)
+            self.out = folder  # a new or empty folder: pictures appear as they are kept
         try:
-            doc = json.loads(listing.read_text(encoding="utf-8"))
-            names = [e["file"] for e in doc.get("kept", []) if isinstance(e, dict) and isinstance(e.get("file"), str)]
-        except (OSError, ValueError, AttributeError, TypeError):
-            names = []
-        for name in names + [KEPT_NAME]:
-            target = self.out / Path(name).name  # never outside the folder
-            try:
-                target.unlink()
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise OutputError(f"{target}: cannot remove the earlier result ({exc.strerror})") from exc
+            self._write_listing(complete=False)  # also proves the folder is writable, before any work
+        except BaseException:
+            self._outdir.abandon()
+            raise
+
+    @property
+    def _direct(self) -> bool:
+        return self.out == self.folder
 
     # ----------------------------------------------------------------------------------- the loop
 
@@ -295,11 +284,30 @@ class Deduplicator:
     def _write_listing(self, **state: Any) -> None:
         with signals_deferred():
             atomic_write_text(self.out / KEPT_NAME, json.dumps(self.document(**state), indent=1) + "\n")
+            if self._direct:  # the manifest goes with the listing: what it lists is ours
+                names = [e["file"] for e in self.kept if (self.out / e["file"]).is_file()]
+                write_manifest(self.out, [*names, KEPT_NAME], command="dedupe", source=source_record(self.source))
             self._listed_at = time.monotonic()
             self._dirty = False
 
     def finish(self, **state: Any) -> None:
-        self._write_listing(**state)
+        """Write the final listing; results written aside replace the earlier ones now."""
+        try:
+            self._write_listing(**state)
+        except BaseException:
+            self.abandon()
+            raise
+        if self._direct:
+            self._outdir.release()
+        else:
+            self._outdir.commit()
+
+    def abandon(self) -> None:
+        """A failed run: results written aside are dropped, the earlier ones stay."""
+        if self._direct:
+            self._outdir.release()
+        else:
+            self._outdir.abandon()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -324,10 +332,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"\nshotdetect: {'terminated' if terminated else 'interrupted'}; kept {len(dedupe.kept)} of "
                   f"{dedupe.seen} pictures so far in {args.out} (every file complete)", file=sys.stderr)
             return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
-        except Exception as exc:
+        except BaseException as exc:
             bar.close()
-            with contextlib.suppress(Exception):
-                dedupe.finish(complete=False, error=str(exc))
+            if dedupe._direct:  # pictures already in the folder: list them and say why it stopped
+                with contextlib.suppress(Exception):
+                    dedupe.finish(complete=False, error=str(exc))
+            dedupe.abandon()
             raise
         bar.close()
         dedupe.finish(complete=True)

@@ -20,6 +20,7 @@ from ..cli import make_parser
 from .argtypes import positive, seconds
 from ..errors import OutputError, UsageError
 from ..export.atomic import atomic_write_bytes, atomic_write_text
+from ..export.conflicts import check_output_paths
 from ..export.images import IMAGE_FORMATS
 from ..export.outdir import OutputDir
 from ..progress import ProgressBar
@@ -40,10 +41,6 @@ examples:
 exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
              5 cannot write results, 130 interrupted, 1 internal error
 """
-
-#: Files a previous slides run may have left in an output folder.
-RESULT_PATTERNS = ("timeline.json", "slides.pdf", *(f"[0-9][0-9][0-9]*.{ext}" for ext in IMAGE_FORMATS))
-
 
 def _roi(text: str):
     try:
@@ -129,6 +126,7 @@ def _to_json(result: SlidesResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_paths([args.video], {"--json": args.json}, folder=args.out)
     if args.json:
         _check_json_target(args.json, args.overwrite)
     if args.out and args.pdf and not have_img2pdf():
@@ -138,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(Path(args.video).name[:30], enabled=False if args.quiet else None)
     try:
         if args.out:
-            with OutputDir(args.out, overwrite=args.overwrite, patterns=RESULT_PATTERNS) as staging:
+            with OutputDir(args.out, overwrite=args.overwrite, keep=[Path(args.video)], source=args.video,
+                           command="slides") as staging:
                 result = extract_slides(args.video, settings, progress=bar)
                 write_results(result, staging, image_format=args.image_format, pdf=args.pdf)
                 atomic_write_text(staging / "timeline.json", _to_json(result))

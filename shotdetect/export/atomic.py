@@ -40,12 +40,14 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results get the usual permissions
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # also Ctrl-C / SIGTERM: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+        raise
     return path
 
 

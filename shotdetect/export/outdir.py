@@ -1,8 +1,10 @@
-"""An output folder that is either complete or untouched.
+"""An output folder that is either complete or untouched, and holds only what shotdetect may replace.
 
 Results are written into a hidden staging folder inside the destination and moved into place only
-when the run succeeded, ``timeline.json`` last, so an interrupted run leaves no partial results
-and never mixes files of two runs.
+when the run succeeded, ``timeline.json`` next to last and the manifest (:mod:`.ownership`) last, so an
+interrupted run leaves no partial results and never mixes files of two runs. The folder is locked
+(:mod:`.folderlock`) for the whole run. It is refused when it holds anything a shotdetect manifest
+does not list as unchanged output; ``overwrite`` replaces only the files a manifest lists.
 """
 
 from __future__ import annotations
@@ -15,14 +17,55 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..errors import OutputError
-from .formats import result_patterns
+from .folderlock import FolderLock
+from .ownership import MANIFEST_NAME, STAGING_MARK, Survey, file_record, source_record, survey, write_manifest
 
-__all__ = ["OutputDir", "RESULT_PATTERNS", "signals_deferred"]
+__all__ = ["OutputDir", "signals_deferred", "refuse_foreign", "remove_stale"]
 
-#: Files a previous run may have left in an output folder (keyframes, stats, every --export format).
-RESULT_PATTERNS = ("timeline.json", "shot-*.jpg", "shot-*.png", "shot-*.webp", "stats.csv", *result_patterns())
+
+def refuse_foreign(folder: Path, found: Survey, keep: Iterable[Path] = ()) -> None:
+    """Raise :class:`OutputError` when ``folder`` holds an input or files shotdetect did not write."""
+    inputs: dict[tuple[int, int], Path] = {}
+    for kept in keep:
+        try:
+            st = kept.stat()
+        except (OSError, ValueError):
+            continue
+        inputs.setdefault((st.st_dev, st.st_ino), kept)
+    if inputs:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            entries = []
+        for entry in entries:
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in inputs:
+                raise OutputError(f"{folder}: holds the input {inputs[st.st_dev, st.st_ino].name}; "
+                                  "choose another --out folder")
+    if found.foreign:
+        names = ", ".join(found.foreign[:3]) + (f" and {len(found.foreign) - 3} more" if len(found.foreign) > 3 else "")
+        why = ("files no shotdetect manifest lists" if found.manifest is None
+               else "files shotdetect did not write or that changed since")
+        raise OutputError(f"{folder}: holds {why} ({names}); shotdetect writes only into a new or empty folder "
+                          "or one holding only its own results")
+
+
+def remove_stale(folder: Path, found: Survey) -> None:
+    """Remove the staging folders of killed runs (call only while holding the folder's lock)."""
+    for name in found.stale:
+        shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def _make_staging(folder: Path, prefix: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+    (path / STAGING_MARK).write_bytes(b"")
+    return path
 
 
 class OutputDir:
@@ -33,49 +76,60 @@ class OutputDir:
     path : path-like
         Destination folder; created if missing.
     overwrite : bool
-        Replace earlier results in ``path``; without it, existing results are an error.
-    patterns : glob patterns, optional
-        Names of the files a run writes here (default :data:`RESULT_PATTERNS`, the shot results):
-        existing ones are refused or, with ``overwrite``, replaced.
+        Replace the results of an earlier run (the files its manifest lists); without it, such
+        results are an error.
     keep : paths, optional
-        Files that must never be replaced or removed (the input video): one of them in ``path``
-        with a result's name (``shot-0001.mp4`` with ``--split``) is an error.
+        The inputs: a folder that holds one of them is refused.
+    source : path-like, optional
+        The analysed input, recorded in the manifest (batch ``--resume`` checks it).
+    command : str
+        Which command wrote the results (recorded in the manifest).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False,
-                 keep: Iterable[str | os.PathLike[str]] = (), patterns: Iterable[str] = RESULT_PATTERNS):
+                 keep: Iterable[str | os.PathLike[str]] = (), source: str | os.PathLike[str] | None = None,
+                 command: str = "detect"):
         self.path = Path(path)
-        self.patterns = tuple(patterns)
         self.overwrite = overwrite
         self.keep = [Path(p) for p in keep]
+        self.source = source
+        self.command = command
         self.staging: Path | None = None
+        self.previous = Survey()
         self._created: list[Path] = []
+        self._lock = FolderLock(self.path)
 
-    def _existing_results(self) -> list[Path]:
-        found: set[Path] = set()
-        for pattern in self.patterns:
-            found.update(p for p in self.path.glob(pattern) if p.is_file())
-        return sorted(found)
-
-    def __enter__(self) -> Path:
+    def open(self) -> Path:
+        """Check, create and lock the folder; return the staging folder."""
         if self.path.exists() and not self.path.is_dir():
             raise OutputError(f"{self.path}: exists and is not a folder")
-        old = self._existing_results() if self.path.is_dir() else []
-        for kept in self.keep:
-            if any(kept.exists() and p.samefile(kept) for p in old):
-                raise OutputError(f"{kept}: the input is in the output folder under a result's name and would "
-                                  "be replaced; choose another --out folder")
-        if old and not self.overwrite:
-            raise OutputError(f"{self.path}: already holds results ({old[0].name}); use --overwrite to replace them")
         # Remember which folders this run creates, so a failed run can take them away again.
         self._created = [p for p in [self.path, *self.path.parents] if not p.exists()]
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=".shotdetect-", dir=self.path))
         except OSError as exc:
             self._remove_created()
             raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from exc
+        try:
+            self._lock.acquire()
+            found = survey(self.path)
+            remove_stale(self.path, found)
+            refuse_foreign(self.path, found, self.keep)
+            if found.owned and not self.overwrite:
+                raise OutputError(f"{self.path}: already holds results ({found.owned[0]}); "
+                                  "use --overwrite to replace them")
+            self.previous = found
+            try:
+                self.staging = _make_staging(self.path, ".shotdetect-stage-")
+            except OSError as exc:
+                raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from exc
+        except BaseException:
+            self.abandon()
+            raise
         return self.staging
+
+    def __enter__(self) -> Path:
+        return self.open()
 
     def _remove_created(self) -> None:
         for folder in self._created:  # deepest first
@@ -89,43 +143,73 @@ class OutputDir:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
         self._remove_created()
+        self._lock.release()
+
+    def release(self) -> None:
+        """End a run that wrote straight into the folder: drop the staging folder, free the lock."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self._lock.release()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abandon()
+
+    def commit(self) -> None:
+        """Move the staged results into place (replacing the earlier run's), then release the folder."""
         assert self.staging is not None
         try:
-            if exc_type is None:
-                self._commit()
+            self._commit()
         except BaseException:
             self.abandon()
             raise
-        finally:
-            shutil.rmtree(self.staging, ignore_errors=True)
-        if exc_type is not None:
-            self.abandon()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self._lock.release()
 
     def _commit(self) -> None:
         """Swap the old results for the new ones as one step: old files are set aside first and put
-        back if anything fails, and Ctrl-C / SIGTERM wait until the swap is done."""
+        back if anything fails, and Ctrl-C / SIGTERM wait until the swap is done. While files move,
+        the manifest lists both sets, so a kill in the middle leaves nothing unlisted."""
         assert self.staging is not None
-        names = sorted(p.name for p in self.staging.iterdir())
+        names = sorted(n for n in os.listdir(self.staging) if not n.startswith("."))
         names = [n for n in names if n != "timeline.json"] + [n for n in names if n == "timeline.json"]
+        source = source_record(self.source)
         with signals_deferred():
-            backup = Path(tempfile.mkdtemp(prefix=".shotdetect-old-", dir=self.path))
+            now = survey(self.path)  # what is ours now (an old file edited meanwhile stays put)
+            clash = sorted(set(names) & set(now.foreign))
+            if clash:
+                raise OutputError(f"{self.path}: {clash[0]} appeared during the run and is not shotdetect's; "
+                                  "nothing was replaced")
+            new_records = [file_record(self.staging / n) for n in names]  # a rename keeps size and time
+            old_records = [file_record(self.path / n) for n in now.owned]
+            write_manifest(self.path, [], command=self.command, source=source, extra=[*old_records, *new_records])
+            backup = _make_staging(self.path, ".shotdetect-old-")
             set_aside: list[tuple[Path, Path]] = []
             placed: list[Path] = []
             try:
-                for old in self._existing_results():
-                    os.replace(old, backup / old.name)
-                    set_aside.append((backup / old.name, old))
+                for name in now.owned:
+                    os.replace(self.path / name, backup / name)
+                    set_aside.append((backup / name, self.path / name))
                 for name in names:
                     os.replace(self.staging / name, self.path / name)
                     placed.append(self.path / name)
+                write_manifest(self.path, names, command=self.command, source=source)
             except BaseException as exc:
                 for path in placed:
                     path.unlink(missing_ok=True)
                 for aside, original in set_aside:
                     os.rename(aside, original)  # same folder, the original name is free again
-                if isinstance(exc, OSError):
+                try:
+                    if now.manifest is not None:
+                        write_manifest(self.path, [], command=now.command or self.command,
+                                       source=now.source, extra=old_records)
+                    else:
+                        (self.path / MANIFEST_NAME).unlink(missing_ok=True)
+                except OSError:
+                    pass
+                if isinstance(exc, OSError) and not isinstance(exc, OutputError):
                     raise OutputError(f"{self.path}: cannot move results into place ({exc.strerror})") from exc
                 raise
             finally:
@@ -134,13 +218,32 @@ class OutputDir:
 
 @contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold back SIGINT and SIGTERM (main thread only) until the block is done."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    """Hold back SIGINT and SIGTERM (main thread only) until the block is done.
+
+    The kernel may hand a process-wide signal to any thread, and Python runs its handler in the
+    main thread at the next chance, so masking the main thread alone does not defer it: the
+    handlers themselves are swapped for ones that only note the signal, which is raised again
+    (with the original handler back in place) when the block ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    caught: list[int] = []
+    previous: dict[int, Any] = {}
+
+    def note(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, note)
+        except (ValueError, OSError):  # pragma: no cover
+            pass
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for signum in dict.fromkeys(caught):
+            if previous.get(signum) not in (signal.SIG_IGN, None):
+                signal.raise_signal(signum)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
+from ..processes import kill_with_parent
 from ..timeline import Shot, Timeline
 
 __all__ = ["split_name", "ffmpeg_command", "write_split", "H264_CONTAINERS"]
@@ -102,7 +103,7 @@ def _container_start(source: Path) -> Fraction:
 def _run(cmd: list[str], name: str) -> str:
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              errors="replace", check=False)
+                              errors="replace", check=False, preexec_fn=kill_with_parent)
     except OSError as exc:
         raise OutputError(f"{name}: cannot run ffmpeg ({exc.strerror})") from exc
     if proc.returncode != 0:
@@ -116,11 +117,13 @@ def write_split(timeline: Timeline, folder: str | os.PathLike[str], *, source: s
                 accurate: bool = False, **_: Any) -> list[Path]:
     """Write one file per shot into ``folder``; returns their paths.
 
+    A shot that ffmpeg cannot cut (a damaged stretch of the file) is skipped and reported in
+    ``timeline.warnings``: the other shots, the timeline and the other exports are kept.
+
     Raises
     ------
     OutputError
-        ffmpeg is missing or fails (its last error line is quoted), or a file ends up without the
-        frames it should hold.
+        ffmpeg is missing, or the folder cannot be written.
     """
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
@@ -129,7 +132,8 @@ def write_split(timeline: Timeline, folder: str | os.PathLike[str], *, source: s
     source = Path(source)
     suffix = _suffix(source, accurate)
     container_start: Fraction | None = None
-    written = []
+    written: list[Path] = []
+    failed: list[str] = []
     for i, shot in enumerate(timeline.shots):
         name = split_name(i, suffix)
         final = folder / name
@@ -147,11 +151,14 @@ def write_split(timeline: Timeline, folder: str | os.PathLike[str], *, source: s
                 hint = "" if accurate else "; no keyframe inside the shot? --split-accurate cuts anywhere"
                 raise OutputError(f"{name}: ffmpeg wrote {frames} of the shot's {shot.frame_count} frames{hint}")
             os.replace(part, final)
-        except OutputError:
-            raise
-        except OSError as exc:
+        except OutputError as exc:
+            failed.append(str(exc))
+            continue
+        except OSError as exc:  # the folder itself failed (full disk): every other shot would too
             raise OutputError(f"{final}: cannot write ({exc.strerror})") from exc
         finally:
             part.unlink(missing_ok=True)
         written.append(final)
+    for reason in failed:
+        timeline.warnings.append(f"--split: shot not written: {reason}")
     return written
