@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 SUBCOMMANDS = {
     "compare": "shotdetect.commands.compare",
     "dedupe": "shotdetect.commands.dedupe",
+    "export": "shotdetect.commands.export",
+    "review": "shotdetect.commands.review",
     "slides": "shotdetect.commands.slides",
 }
 

@@ -15,6 +15,8 @@ ignores the options it does not use. The options every writer may receive are:
     Seconds (``None``: each chapter file's own default).
 ``accurate``
     Re-encode split files for frame-exact cuts instead of copying the streams.
+``edl_rate``
+    The frame rate of the EDL and FCPXML (``None``: chosen from the video, see ``editorial``).
 
 Adding a format means adding one entry here (and its writer module).
 """
@@ -27,6 +29,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,6 +185,8 @@ class ExportOptions:
     min_chapter_len: float | None = None
     accurate: bool = False
     max_points: int = 2000
+    #: EDL/FCPXML frame rate (``--edl-rate``); ``None`` picks one from the video.
+    edl_rate: Fraction | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formats", parse_export_list(self.formats) if self.formats else ())
@@ -227,7 +232,7 @@ class ExportOptions:
         before = set(folder.iterdir())
         options: dict[str, Any] = {
             "source": Path(source), "scores": scores, "images": Path(images) if images else folder,
-            "min_chapter_len": self.min_chapter_len, "accurate": self.accurate,
+            "min_chapter_len": self.min_chapter_len, "accurate": self.accurate, "edl_rate": self.edl_rate,
         }
         for name in self.formats:
             for file_name, target in FORMATS[name].outputs:

@@ -1,0 +1,63 @@
+"""Export a timeline again (saved, reviewed or edited by hand) into a folder, in any ``--export`` format."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import InputError
+from ..export.formats import FORMATS, ExportOptions
+from ..export.outdir import OutputDir
+from ..timeline import Timeline
+
+__all__ = ["export_timeline", "find_source"]
+
+
+def find_source(timeline: Timeline, timeline_file: str | os.PathLike[str] | None = None) -> Path:
+    """The video a timeline was made from: ``video.path`` as written, or relative to the timeline's folder."""
+    stated = Path(timeline.video.path)
+    candidates = [stated]
+    if timeline_file is not None and not stated.is_absolute():
+        candidates.append(Path(timeline_file).resolve().parent / stated)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return stated
+
+
+def export_timeline(timeline: Timeline, out: str | os.PathLike[str], formats: str | Iterable[str], *,
+                    source: str | os.PathLike[str] | None = None, images: str | os.PathLike[str] | None = None,
+                    overwrite: bool = False, min_chapter_len: float | None = None, accurate: bool = False,
+                    edl_rate: Fraction | None = None, keep: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Write ``formats`` (``"edl,otio"``, or names) of ``timeline`` into the folder ``out``.
+
+    The files appear together or not at all; existing files of the same formats are refused unless
+    ``overwrite``. ``source`` is the video the editorial files reference (default: the timeline's
+    ``video.path``), ``images`` the folder holding the keyframe images the HTML report shows.
+    Returns the files written.
+
+    Raises
+    ------
+    UsageError
+        An unknown format name.
+    InputError
+        The video is needed (``split``) but missing.
+    OutputError
+        The folder cannot be written, or holds these results already.
+    """
+    options = ExportOptions(formats=tuple(formats.split(",")) if isinstance(formats, str) else tuple(formats),
+                            min_chapter_len=min_chapter_len, accurate=accurate, edl_rate=edl_rate)
+    options.check()
+    source = Path(source) if source is not None else Path(timeline.video.path)
+    if "split" in options.formats and not source.is_file():
+        raise InputError(f"{source}: no such video to split (give it with --video)")
+    patterns: list[str] = []
+    for name in options.formats:
+        patterns.extend(p for p in FORMATS[name].files if p not in patterns)
+    folder = Path(out)
+    with OutputDir(folder, overwrite=overwrite, keep=[source, *keep], patterns=patterns) as staging:
+        options.write(timeline, staging, source=source, images=images)
+        names = sorted(p.name for p in staging.iterdir())
+    return [folder / name for name in names]
