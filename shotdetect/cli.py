@@ -79,6 +79,12 @@ def _min_shot_len(text: str) -> str:
     return t
 
 
+def _edl_rate(text: str) -> object:
+    from .commands.export import edl_rate
+
+    return edl_rate(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="shotdetect",
@@ -107,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "cuts snap to keyframes")
     exp.add_argument("--split-accurate", action="store_true",
                      help="like --split but re-encode (libx264) for frame-exact cuts")
+    exp.add_argument("--edl-rate", type=_edl_rate, metavar="FPS",
+                     help="frame rate of the EDL and FCPXML timecodes (23.976 ... 60); default: the video's, "
+                          "or the nearest edit rate for variable frame rate")
     det = p.add_argument_group("detection")
     det.add_argument("-s", "--sensitivity", type=unit_interval, default=0.5, metavar="S",
                      help="0..1, default 0.5: higher finds subtler transitions (and more false ones)")
@@ -237,12 +246,15 @@ def _exports(args: argparse.Namespace) -> ExportOptions | None:
         names = (*names, "split") if "split" not in names else names
     if args.min_chapter_len is not None and "chapters" not in names:
         raise UsageError("--min-chapter-len needs --export chapters")
+    if args.edl_rate is not None and not {"edl", "fcpxml"} & set(names):
+        raise UsageError("--edl-rate needs --export edl or fcpxml")
     if not names:
         return None
     if not args.out:
         option = "--export" if args.export.strip() else "--split"
         raise UsageError(f"{option} needs --out DIR (the files are written next to timeline.json)")
-    return ExportOptions(formats=names, min_chapter_len=args.min_chapter_len, accurate=args.split_accurate)
+    return ExportOptions(formats=names, min_chapter_len=args.min_chapter_len, accurate=args.split_accurate,
+                         edl_rate=args.edl_rate)
 
 
 def _is_image_folder(path: Path) -> bool:

@@ -95,15 +95,15 @@ def _reel(source: Path) -> str:
 
 
 def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial: bool = False,
-               rate: Fraction | None = None) -> Any:
+               edl_rate: Fraction | None = None) -> Any:
     """The timeline as an ``opentimelineio.schema.Timeline`` (see the module notes for the clock).
 
-    ``editorial=True`` uses :func:`edit_rate` (or ``rate``), the frame rate written to EDL and FCPXML.
+    ``editorial=True`` uses :func:`edit_rate` (or ``edl_rate``), the frame rate written to EDL and FCPXML.
     """
     otio = _otio()
     rt = otio.opentime.RationalTime
     tr = otio.opentime.TimeRange
-    clock = _Clock(timeline, editorial=editorial, rate=rate)
+    clock = _Clock(timeline, editorial=editorial, rate=edl_rate)
     rate = float(clock.rate)
     source = Path(source).resolve()
     url = source.as_uri()
@@ -160,7 +160,7 @@ def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial:
         global_start_time=rt(0, rate),
         metadata={"shotdetect": {"version": __version__, "video": video.to_dict(),
                                  "settings": dict(timeline.settings), "rate": str(clock.rate),
-                                 "timecode": _timecode_metadata(timeline, rate)}},
+                                 "timecode": _timecode_metadata(timeline, edl_rate if editorial else None)}},
     )
 
 
@@ -202,7 +202,7 @@ def write_edl(timeline: Timeline, path: str | os.PathLike[str], *, source: str |
     event states the frame rate of the timecodes (``edl_rate``, ``--edl-rate``, or the one chosen).
     """
     rate = edit_rate(timeline, edl_rate)
-    otio_timeline = build_otio(timeline, source, editorial=True, rate=edl_rate)
+    otio_timeline = build_otio(timeline, source, editorial=True, edl_rate=edl_rate)
     text = _adapter_write(otio_timeline, "cmx_3600", "otio-cmx3600-adapter", rate=float(rate), style="avid")
     fcm = f"FCM: {'DROP FRAME' if is_drop_frame(rate) else 'NON-DROP FRAME'}"
     lines = text.splitlines()
@@ -242,7 +242,7 @@ def write_fcpxml(timeline: Timeline, path: str | os.PathLike[str], *, source: st
     if isinstance(table, dict):
         for r in EDIT_RATES:
             table.setdefault(float(r), f"{r.denominator}/{r.numerator}s")
-    otio_timeline = build_otio(timeline, source, editorial=True, rate=edl_rate)
+    otio_timeline = build_otio(timeline, source, editorial=True, edl_rate=edl_rate)
     text = _adapter_write(otio_timeline, "fcpx_xml", "otio-fcpx-xml-adapter")
     if 'frameDuration=""' in text:
         raise OutputError(f"the installed fcpx_xml adapter cannot write {float(edit_rate(timeline, edl_rate)):.3f} fps")
