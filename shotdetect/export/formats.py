@@ -229,7 +229,11 @@ class ExportOptions:
               scores: ScoreSeries | None = None, images: str | os.PathLike[str] | None = None) -> list[Path]:
         """Write every chosen format into ``folder``; returns the files written."""
         folder = Path(folder)
-        before = set(folder.iterdir())
+        try:  # a library caller may name a folder that does not exist yet
+            folder.mkdir(parents=True, exist_ok=True)
+            before = set(folder.iterdir())
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot write here ({exc.strerror or exc})") from exc
         options: dict[str, Any] = {
             "source": Path(source), "scores": scores, "images": Path(images) if images else folder,
             "min_chapter_len": self.min_chapter_len, "accurate": self.accurate, "edl_rate": self.edl_rate,

@@ -72,6 +72,11 @@ class ImageWriter:
         ok, data = cv2.imencode("." + self.image_format, image, IMAGE_FORMATS[self.image_format])
         if not ok:
             raise OutputError(f"could not encode keyframe {name}")
+        if not self.written and not self.directory.is_dir():  # a library caller's new folder
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"{self.directory}: cannot create the folder ({exc.strerror})") from exc
         self.written.append(atomic_write_bytes(self.directory / name, data.tobytes()))
 
     def _work(self) -> None:
