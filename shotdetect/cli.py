@@ -25,7 +25,8 @@ from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
 from .export.formats import ExportOptions, parse_export_list
 from .export.stats import StatsWriter
-from .commands.argtypes import count, positive, seconds, unit_interval
+from .commands.argtypes import count, number, positive, seconds, unit_interval
+from .config import apply_config
 from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
 from .pipeline import detect
@@ -63,6 +64,10 @@ exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
 """
 
 
+CONFIG_HELP = ("option defaults from this TOML file (default: ~/.config/shotdetect/config.toml when it exists; "
+               "a [command.NAME] table for a subcommand)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, documented exit code
         self.exit(EXIT_USAGE, f"shotdetect: error: {message} (see --help)\n")
@@ -77,6 +82,10 @@ def _min_shot_len(text: str) -> str:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be positive")
     return t
+
+
+_pixels = number(low=1, high=16384, integer=True)
+_quality = number(low=1, high=100, integer=True)
 
 
 def _edl_rate(text: str) -> object:
@@ -99,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", metavar="PATH", help="write the timeline JSON here ('-' for stdout)")
     out.add_argument("--keyframes", metavar="N", type=count, default=1, help="keyframes per shot (default 1)")
     out.add_argument("--image-format", choices=sorted(IMAGE_FORMATS), default="jpg", help="keyframe image format")
+    out.add_argument("--image-width", type=_pixels, metavar="PX",
+                     help="scale keyframe images to this width (height follows, unless --image-height too)")
+    out.add_argument("--image-height", type=_pixels, metavar="PX",
+                     help="scale keyframe images to this height (width follows, unless --image-width too)")
+    out.add_argument("--image-quality", type=_quality, metavar="Q",
+                     help="jpg/webp quality 1..100 (default 92 for jpg, 90 for webp; png is lossless)")
     out.add_argument("--no-images", action="store_true", help="pick keyframes but write no images")
     out.add_argument("--stats", metavar="PATH", help="write per-frame signals as CSV")
     out.add_argument("--overwrite", action="store_true", help="replace results already in --out / existing files")
@@ -142,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="give up (exit 4) when the decoder makes no progress this long (default 120)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    p.add_argument("--config", metavar="TOML", help=CONFIG_HELP)
     p.add_argument("-V", "--version", action="version", version=f"shotdetect {__version__}")
     return p
 
@@ -164,6 +180,7 @@ def make_parser(prog: str, description: str, epilog: str = "") -> argparse.Argum
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    p.add_argument("--config", metavar="TOML", help=CONFIG_HELP)
     return p
 
 
@@ -173,10 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--slides" in argv:  # `shotdetect talk.mp4 --slides ...` is `shotdetect slides talk.mp4 ...`
         argv.remove("--slides")
         argv.insert(0, "slides")
-    parser, run = build_parser(), _run
+    parser, run, section = build_parser(), _run, None
     if argv and argv[0] in SUBCOMMANDS and importlib.util.find_spec(SUBCOMMANDS[argv[0]]) is not None:
         module = importlib.import_module(SUBCOMMANDS[argv[0]])
-        parser, run, argv = module.build_parser(), module.run, argv[1:]
+        parser, run, section, argv = module.build_parser(), module.run, argv[0], argv[1:]
+    try:
+        apply_config(parser, argv, section)
+    except UsageError as exc:
+        parser.exit(EXIT_USAGE, f"shotdetect: error: {exc}\n")
     args = parser.parse_args(argv)
     return run_guarded(run, args)
 
@@ -272,6 +293,7 @@ def _job(args: argparse.Namespace) -> FolderJob:
         keyframes=args.keyframes, sensitivity=args.sensitivity, threshold=args.threshold,
         min_shot_len=args.min_shot_len, gradual=not args.no_gradual, max_duration=args.max_duration,
         stall_timeout=args.stall_timeout, exports=_exports(args), image_order=args.order, image_fps=args.fps,
+        image_width=args.image_width, image_height=args.image_height, image_quality=args.image_quality,
     )
 
 

@@ -42,6 +42,10 @@ class FolderJob:
     stall_timeout: float | None = 120.0
     image_order: str = "name"
     image_fps: float | None = None
+    #: Keyframe picture size (one side keeps the shape; both: exact) and jpg/webp quality.
+    image_width: int | None = None
+    image_height: int | None = None
+    image_quality: int | None = None
     #: Extra files (``--export``): written into the same staging folder, so they land with timeline.json.
     exports: ExportOptions | None = None
 
@@ -59,7 +63,8 @@ class FolderJob:
             self.exports.check()
         outdir = OutputDir(out, overwrite=self.overwrite, keep=[video])
         with outdir as staging:
-            sink = ImageWriter(staging, self.image_format) if self.images else None
+            sink = ImageWriter(staging, self.image_format, width=self.image_width, height=self.image_height,
+                               quality=self.image_quality) if self.images else None
             scores = self.exports.score_series() if self.exports else None
             with sink or contextlib.nullcontext():  # images are encoded and written in the background
                 timeline = detect(
