@@ -48,14 +48,15 @@ def test_slider_rule_finds_the_detectors_cuts(cut_clip, negatives_clip, tmp_path
     assert session.record.flash_end, "the flash in the negatives clip was recorded"
 
 
-def test_frames_by_number_are_exact(tmp_path):
+@pytest.mark.parametrize("name", ["pan.mp4", "pan.ts"])  # MPEG-TS: starts at 1.4 s, seeks land late
+def test_frames_by_number_are_exact(tmp_path, name):
     """Random access, backwards and forwards, gives the same picture as decoding from the start."""
     from fractions import Fraction
 
     from shotdetect.decode import open_video
     from shotdetect.review.frames import FrameGrabber
 
-    clip, _ = _render(tmp_path, "pan.mp4", [ShotSpec(40, seed=51, pan=(3.0, 1.0)), ShotSpec(40, seed=52, pan=(-2.0, 0))],
+    clip, _ = _render(tmp_path, name, [ShotSpec(40, seed=51, pan=(3.0, 1.0)), ShotSpec(40, seed=52, pan=(-2.0, 0))],
                       gop=12)
 
     with open_video(clip) as reader:
@@ -64,7 +65,7 @@ def test_frames_by_number_are_exact(tmp_path):
         reference = [f.to_ndarray(format="gray") for f in c.decode(video=0)]
     grabber = FrameGrabber(clip, info, [Fraction(i, 25) for i in range(len(reference))])
     try:
-        for n in (55, 10, 54, 55, 56, 79, 0, 24, 25):
+        for n in (55, 10, 54, 55, 56, 79, 0, 24, 25, 1, 0, 40, 39):
             picture = cv2.imdecode(np.frombuffer(grabber.jpeg(n, 1000), np.uint8), cv2.IMREAD_GRAYSCALE)
             errors = [float(np.abs(picture.astype(np.int16) - r).mean()) for r in reference]
             assert int(np.argmin(errors)) == n and errors[n] < 3, (n, errors[n])
@@ -206,7 +207,7 @@ def test_review_reopens_its_save_and_retypes(clip, tmp_path):
                                       capture_output=True, text=True, timeout=120, check=True).stdout)
     saved["transitions"] = saved["transitions"][:1]
     (out / "timeline.json").write_text(json.dumps(saved))
-    review = Review(clip, "--out", out)
+    review = Review(clip, "--out", out, "--export", "csv")
     try:
         with sync_playwright() as p:
             browser = _launch(p)
@@ -224,6 +225,8 @@ def test_review_reopens_its_save_and_retypes(clip, tmp_path):
     t = doc["transitions"][0]
     assert (t["type"], t["frame"], t.get("edited")) == ("dissolve", 25, True)
     assert t["start_frame"] < 25 < t["end_frame"]
+    transitions = (out / "transitions.csv").read_text().splitlines()  # --export: rewritten on every save
+    assert len(transitions) == 2 and ",dissolve,25," in transitions[1]
 
 
 def test_review_refuses_a_foreign_timeline_json(clip, tmp_path):

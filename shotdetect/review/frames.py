@@ -75,28 +75,58 @@ class FrameGrabber:
     def _frame(self, n: int) -> av.VideoFrame:
         target = float(self.times[n])
         step = float(self.times[1] - self.times[0]) if len(self.times) > 1 else 0.04
-        if self._decoder is None or not (self._next <= n <= self._next + 48):
-            self._seek(target)
-        best = None
-        for frame, t in self._decoder:
-            best = frame
-            if t >= target - step / 2:
+        if self._decoder is not None and self._next <= n <= self._next + 48:
+            frame = self._forward(target, step)
+            if frame is not None:
                 self._next = n + 1
                 return frame
-        self._decoder = None  # the end: the last frame
-        if best is None:
-            self._seek(0.0)
-            best, _ = next(self._decoder)
-        return best
+        # Seek to a keyframe before the target; some containers (MPEG-TS) land late or on a frame
+        # that cannot be decoded alone: go further back until the first keyframe is early enough.
+        for back in (0.0, 1.0, 4.0, 16.0, None):
+            start = self._seek(None if back is None else max(0.0, target - back))
+            if start is None or start > target + step / 2:
+                continue
+            frame = self._forward(target, step)
+            if frame is not None:
+                self._next = n + 1
+                return frame
+        raise InputError(f"frame {n} cannot be decoded")
 
-    def _seek(self, seconds: float) -> None:
-        if self._first is None:  # learn the first timestamp from the very first frame
-            self._container.seek(0)
-            self._decoder = self._frames()
-            first, _ = next(self._decoder)
-            self._container.seek(0)
-        tb = self._stream.time_base or Fraction(1, 1000)
-        pts = int((seconds + (self._first or 0.0)) / tb) - 1
-        self._container.seek(max(0, pts), stream=self._stream, backward=True, any_frame=False)
-        self._decoder = self._frames()
+    def _forward(self, target: float, step: float) -> av.VideoFrame | None:
+        """Decode on to the frame shown at ``target`` (the last one if the video ends first)."""
+        last = None
+        for frame, t in self._decoder:
+            last = frame
+            if t >= target - step / 2:
+                return frame
+        self._decoder = None
+        return last
+
+    def _seek(self, seconds: float | None) -> float | None:
+        """Seek to the keyframe before ``seconds`` (``None``: the very start); returns its time, or None."""
+        self._decoder = None
         self._next = -1
+        if self._first is None or seconds is None:
+            self._container.seek(0)
+            frames = self._frames()  # sets self._first from the first frame
+            if seconds is None:
+                first = next(frames, None)
+                if first is None:
+                    return None
+                self._decoder = _chain(first, frames)
+                return first[1]
+            next(frames, None)
+        tb = self._stream.time_base or Fraction(1, 1000)
+        pts = int((seconds + (self._first or 0.0)) / tb)
+        self._container.seek(max(0, pts), stream=self._stream, backward=True, any_frame=False)
+        frames = self._frames()
+        for frame, t in frames:  # skip anything before the first keyframe (broken without its reference)
+            if frame.key_frame:
+                self._decoder = _chain((frame, t), frames)
+                return t
+        return None
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
