@@ -39,7 +39,7 @@ class ImageWriter:
     Parameters
     ----------
     directory : path-like
-        Existing folder to write into.
+        Folder to write into; made (with its parents) when it does not exist yet.
     image_format : {"jpg", "png", "webp"}
     width, height : int, optional
         Scale every picture to this width or height, keeping its shape; both: exactly this size.
@@ -61,6 +61,11 @@ class ImageWriter:
         if (width is not None and width < 1) or (height is not None and height < 1):
             raise ValueError("image width and height must be positive")
         self.directory = Path(directory)
+        if not self.directory.exists():  # a library caller's new folder (a folder removed later is an error)
+            try:
+                self.directory.mkdir(parents=True)
+            except OSError as exc:
+                raise OutputError(f"{self.directory}: cannot create the folder ({exc.strerror})") from exc
         self.image_format = image_format
         self.size = (width, height)
         self.options = list(IMAGE_FORMATS[image_format])
@@ -86,11 +91,6 @@ class ImageWriter:
         ok, data = cv2.imencode("." + self.image_format, image, self.options)
         if not ok:
             raise OutputError(f"could not encode keyframe {name}")
-        if not self.written and not self.directory.is_dir():  # a library caller's new folder
-            try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise OutputError(f"{self.directory}: cannot create the folder ({exc.strerror})") from exc
         self.written.append(atomic_write_bytes(self.directory / name, data.tobytes()))
 
     def _scaled(self, image: np.ndarray) -> np.ndarray:
