@@ -4,14 +4,13 @@ the slider, save, and the saved timeline.json is right."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
 import select
 import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import av
 import cv2
@@ -74,9 +73,7 @@ def test_frames_by_number_are_exact(tmp_path, name):
 
 
 def _browser_or_skip():
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         pytest.skip("Playwright for Python is not installed (pip install playwright)")
     if CHROMIUM is None:
         pytest.skip("no chromium to drive (apt-get install chromium)")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
