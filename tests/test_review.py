@@ -260,3 +260,31 @@ def test_server_answers_only_its_own_host_and_token(clip, tmp_path):
     finally:
         review.stop()
     assert not (tmp_path / "o" / "timeline.json").exists()
+
+
+def test_page_rule_matches_the_python_rule(negatives_clip, tmp_path):
+    """The page's script decides the same cuts as :func:`decide_cuts` at every sensitivity (a flash
+    and a fast pan in this clip; both rules must leave them out alike)."""
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    from shotdetect.review import analyse, decide_cuts
+
+    path, _truth = negatives_clip
+    session = analyse(path, tmp_path / "py")
+    gap = session.detected.settings["min_shot_len"]
+    levels = [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0]
+    want = [[f for f, _ in decide_cuts(session.record, s, gap)] for s in levels]
+    assert want[0] != want[-1] or session.record.flash_end  # the levels differ, or a flash was held back
+    review = Review(path, "--out", tmp_path / "page")
+    try:
+        with sync_playwright() as p:
+            browser = _launch(p)
+            page = browser.new_page()
+            page.goto(review.url)
+            page.wait_for_selector('body[data-ready="1"]', timeout=30000)
+            got = page.evaluate("(levels) => levels.map(s => window.review.decideCuts(s).map(c => c.frame))", levels)
+            browser.close()
+    finally:
+        review.stop()
+    assert got == want
