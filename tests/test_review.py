@@ -288,3 +288,19 @@ def test_page_rule_matches_the_python_rule(negatives_clip, tmp_path):
     finally:
         review.stop()
     assert got == want
+
+
+@pytest.mark.parametrize("name", ["csci576_movie.mp4", "river_monsters_edit.mp4", "wednesday_teaser.mp4"])
+def test_slider_rule_on_real_footage(footage, tmp_path, name):
+    """Edited trailers and films: the record's rule reproduces the detector's cuts exactly."""
+    from shotdetect.review import analyse, decide_cuts
+
+    path = footage / "real-public" / name
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    session = analyse(path, tmp_path)
+    gradual = [t for t in session.detected.transitions if t.type != "cut"]
+    cuts = [t.frame for t in session.detected.transitions if t.type == "cut"]
+    decided = [f for f, _ in decide_cuts(session.record, 0.5, session.detected.settings["min_shot_len"])
+               if not any(g.start_frame - 2 <= f <= g.end_frame + 2 for g in gradual)]
+    assert len(cuts) >= 5 and decided == cuts
