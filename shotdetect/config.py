@@ -34,8 +34,13 @@ def config_path(argv: Sequence[str]) -> tuple[Path | None, bool]:
     if CONFIG_ENV in os.environ:
         value = os.environ[CONFIG_ENV]
         return (Path(value), True) if value else (None, False)
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "shotdetect" / "config.toml", False
+    base = os.environ.get("XDG_CONFIG_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".config")
+        except RuntimeError:  # no home folder known: no default file
+            return None, False
+    return Path(base) / "shotdetect" / "config.toml", False
 
 
 def load_config(path: Path) -> dict[str, Any]:
