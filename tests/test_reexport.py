@@ -241,3 +241,21 @@ def test_pyscenedetect_load_scenes_accepts_our_scene_list(analysed, tmp_path):
         ours = list(csv.DictReader(f))
     assert [(r["Start Frame"], r["End Frame"]) for r in rows] == [(r["Start Frame"], r["End Frame"]) for r in ours]
     assert [int(r["Start Frame"]) - 1 for r in rows] == [s["start_frame"] for s in doc["shots"]]
+
+
+def test_video_found_next_to_the_timeline(analysed, tmp_path):
+    """A timeline naming its video by a relative path finds it beside itself, from any folder."""
+    folder, video, doc = analysed
+    moved = tmp_path / "project"
+    moved.mkdir()
+    shutil.copyfile(video, moved / "clip.mp4")
+    edited = dict(doc, video=dict(doc["video"], path="clip.mp4"))
+    (moved / "timeline.json").write_text(json.dumps(edited))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "shotdetect", "export", str(moved / "timeline.json"), "--to", "otio",
+                           "--out", "out"], cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    timeline = otio.adapters.read_from_file(str(elsewhere / "out" / "timeline.otio"))
+    clip = next(iter(timeline.tracks[0].find_clips()))
+    assert clip.media_reference.target_url == (moved / "clip.mp4").resolve().as_uri()
