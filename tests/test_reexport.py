@@ -259,3 +259,24 @@ def test_video_found_next_to_the_timeline(analysed, tmp_path):
     timeline = otio.adapters.read_from_file(str(elsewhere / "out" / "timeline.otio"))
     clip = next(iter(timeline.tracks[0].find_clips()))
     assert clip.media_reference.target_url == (moved / "clip.mp4").resolve().as_uri()
+
+
+def test_a_scene_list_becomes_a_timeline_json(analysed, tmp_path):
+    """``--to json``: a PySceneDetect list as a checked timeline.json, which then exports (and reviews) like any."""
+    import jsonschema
+
+    from shotdetect.export import load_schema
+
+    folder, video, doc = analysed
+    scenes = tmp_path / "clip-Scenes.csv"
+    scenes.write_text(PYSCENEDETECT_LIST)
+    proc = run_cli("export", "--from", scenes, "--video", video, "--to", "json", "--out", tmp_path / "j")
+    assert proc.returncode == 0, proc.stderr
+    made = json.loads((tmp_path / "j" / "timeline.json").read_text())
+    jsonschema.validate(made, load_schema())
+    assert [t["frame"] for t in made["transitions"]] == [25, 55]
+    assert [(s["start_frame"], s["end_frame"]) for s in made["shots"]] == [(0, 25), (25, 55), (55, 80)]
+    assert made["video"]["frame_count"] == doc["video"]["frame_count"]
+    # Never written over its own input.
+    one_error_line(run_cli("export", tmp_path / "j" / "timeline.json", "--to", "json", "--out", tmp_path / "j",
+                           "--overwrite"), 5, "input")

@@ -23,6 +23,8 @@ examples:
   shotdetect export film/timeline.json --to edl,otio,fcpxml --out film/
   shotdetect export reviewed.json --to all --out edit/ --overwrite
   shotdetect export --from film-Scenes.csv --video film.mp4 --to edl,csv --out edit/
+  shotdetect export --from film-Scenes.csv --video film.mp4 --to json --out edit/   then review it:
+  shotdetect review film.mp4 --timeline edit/timeline.json
   shotdetect export vfr/timeline.json --to edl --edl-rate 25 --out vfr/
 
 exit status: 0 ok, 2 bad usage, 3 unusable input (timeline, scene list or video),
@@ -47,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="scene_list", metavar="CSV",
                    help="read a scene-list CSV instead (PySceneDetect's list-scenes, or our scenes.csv); needs --video")
     p.add_argument("--to", required=True, metavar="LIST",
-                   help=f"comma-separated: {', '.join(FORMATS)}; all = every one but split")
+                   help=f"comma-separated: {', '.join(FORMATS)}, json (timeline.json itself, checked and "
+                        "normalised); all = every one but split and json")
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="folder to write the files into")
     p.add_argument("--video", metavar="PATH",
                    help="the video (default: the timeline's video.path, also looked for next to the timeline)")
@@ -65,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
     from ..edit import export_timeline, load_scene_list, load_timeline
     from ..edit.reexport import find_source
 
-    formats = parse_export_list(args.to)
+    wanted = [n.strip() for n in args.to.split(",") if n.strip()]
+    rest = [n for n in wanted if n.lower() != "json"]
+    formats = (*(parse_export_list(rest) if rest else ()), *(("json",) if len(rest) < len(wanted) else ()))
+    if not formats:
+        raise UsageError("--to needs at least one format")
     if bool(args.timeline) == bool(args.scene_list):
         raise UsageError("give either a TIMELINE (timeline.json) or --from SCENES.CSV")
     if args.scene_list:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..export.formats import FORMATS, ExportOptions
+from ..export.json import write_json
 from ..export.outdir import OutputDir
 from ..timeline import Timeline
 
@@ -33,6 +34,9 @@ def export_timeline(timeline: Timeline, out: str | os.PathLike[str], formats: st
                     edl_rate: Fraction | None = None, keep: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
     """Write ``formats`` (``"edl,otio"``, or names) of ``timeline`` into the folder ``out``.
 
+    Besides the ``--export`` formats, ``json`` writes ``timeline.json`` itself: the checked,
+    normalised timeline (a scene list turned into a timeline, a hand edit with its shots rebuilt).
+
     The files appear together or not at all; existing files of the same formats are refused unless
     ``overwrite``. ``source`` is the video the editorial files reference (default: the timeline's
     ``video.path``), ``images`` the folder holding the keyframe images the HTML report shows.
@@ -47,17 +51,25 @@ def export_timeline(timeline: Timeline, out: str | os.PathLike[str], formats: st
     OutputError
         The folder cannot be written, or holds these results already.
     """
-    options = ExportOptions(formats=tuple(formats.split(",")) if isinstance(formats, str) else tuple(formats),
-                            min_chapter_len=min_chapter_len, accurate=accurate, edl_rate=edl_rate)
+    names = [n.strip().lower() for n in (formats.split(",") if isinstance(formats, str) else formats)]
+    json_too = "json" in names
+    names = [n for n in names if n and n != "json"]
+    options = ExportOptions(formats=tuple(names) if names else (), min_chapter_len=min_chapter_len,
+                            accurate=accurate, edl_rate=edl_rate)
+    if not names and not json_too:
+        options = ExportOptions(formats=("",))  # raises the usual "needs at least one format" error
     options.check()
     source = Path(source) if source is not None else Path(timeline.video.path)
     if "split" in options.formats and not source.is_file():
         raise InputError(f"{source}: no such video to split (give it with --video)")
-    patterns: list[str] = []
+    patterns: list[str] = ["timeline.json"] if json_too else []
     for name in options.formats:
         patterns.extend(p for p in FORMATS[name].files if p not in patterns)
     folder = Path(out)
     with OutputDir(folder, overwrite=overwrite, keep=[source, *keep], patterns=patterns) as staging:
-        options.write(timeline, staging, source=source, images=images)
-        names = sorted(p.name for p in staging.iterdir())
-    return [folder / name for name in names]
+        if options.formats:
+            options.write(timeline, staging, source=source, images=images)
+        if json_too:
+            write_json(timeline, staging / "timeline.json")
+        written = sorted(p.name for p in staging.iterdir())
+    return [folder / name for name in written]
