@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="scale keyframe images to this height (width follows, unless --image-width too)")
     out.add_argument("--image-quality", type=_quality, metavar="Q",
                      help="jpg/webp quality 1..100 (default 92 for jpg, 90 for webp; png is lossless)")
+    out.add_argument("--image-name", metavar="TEMPLATE",
+                     help="keyframe file names, e.g. '{video}-Scene-{scene:03d}-{number:02d}' (fields: video, shot, "
+                          "scene, number, frame; default 'shot-{shot:04d}-{number}'); the extension is added")
     out.add_argument("--no-images", action="store_true", help="pick keyframes but write no images")
     out.add_argument("--stats", metavar="PATH", help="write per-frame signals as CSV")
     out.add_argument("--overwrite", action="store_true", help="replace results already in --out / existing files")
@@ -294,11 +297,19 @@ def _job(args: argparse.Namespace) -> FolderJob:
         min_shot_len=args.min_shot_len, gradual=not args.no_gradual, max_duration=args.max_duration,
         stall_timeout=args.stall_timeout, exports=_exports(args), image_order=args.order, image_fps=args.fps,
         image_width=args.image_width, image_height=args.image_height, image_quality=args.image_quality,
+        image_name=args.image_name,
     )
 
 
 def _run(args: argparse.Namespace) -> int:
     _exports(args)  # --export / --split usage errors before any work
+    if args.image_name:
+        from .export.names import NameTemplate
+
+        try:
+            NameTemplate(args.image_name, video="video", keyframes=args.keyframes)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     batch = len(args.videos) > 1 or any(Path(v).is_dir() and not _is_image_folder(Path(v)) for v in args.videos)
     if batch or args.scheduler or args.resume:
         return _run_batch(args)

@@ -13,7 +13,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
 from .export import ImageWriter, OutputDir, write_json
+from .export.names import NameTemplate
+from .export.outdir import RESULT_PATTERNS
 from .export.formats import ExportOptions, chain_signals
 from .features import FrameSignals
 from .pipeline import Progress, detect
@@ -46,6 +49,8 @@ class FolderJob:
     image_width: int | None = None
     image_height: int | None = None
     image_quality: int | None = None
+    #: Keyframe file name template (``--image-name``; see :mod:`shotdetect.export.names`).
+    image_name: str | None = None
     #: Extra files (``--export``): written into the same staging folder, so they land with timeline.json.
     exports: ExportOptions | None = None
 
@@ -61,10 +66,18 @@ class FolderJob:
         """Analyse ``video`` into ``out``; the folder gets complete results or none."""
         if self.exports:
             self.exports.check()
-        outdir = OutputDir(out, overwrite=self.overwrite, keep=[video])
+        names = None
+        patterns = RESULT_PATTERNS
+        if self.image_name:
+            try:
+                names = NameTemplate(self.image_name, video=Path(video).stem, keyframes=self.keyframes)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+            patterns = (*RESULT_PATTERNS, names.glob(self.image_format))  # --overwrite replaces them too
+        outdir = OutputDir(out, overwrite=self.overwrite, keep=[video], patterns=patterns)
         with outdir as staging:
             sink = ImageWriter(staging, self.image_format, width=self.image_width, height=self.image_height,
-                               quality=self.image_quality) if self.images else None
+                               quality=self.image_quality, names=names) if self.images else None
             scores = self.exports.score_series() if self.exports else None
             with sink or contextlib.nullcontext():  # images are encoded and written in the background
                 timeline = detect(

@@ -91,3 +91,34 @@ def test_image_size_and_quality(clip, tmp_path):
     assert sizes["low"][1] < sizes["high"][1]
     proc = run_cli(clip, "--out", tmp_path / "x", "--image-quality", "0")
     assert proc.returncode == 2 and "--image-quality" in proc.stderr
+
+
+def test_image_name_template(clip, tmp_path):
+    out = tmp_path / "named"
+    template = "{video}-Scene-{scene:03d}-{number:02d}"
+    proc = run_cli(clip, "--out", out, "--image-name", template, "--keyframes", "2", "-q")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((out / "timeline.json").read_text())
+    names = [k["file"] for s in doc["shots"] for k in s["keyframes"]]
+    assert names == [f"clip-Scene-{s:03d}-{n:02d}.jpg" for s in (1, 2, 3) for n in (1, 2)]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "timeline.json"])
+    (out / "clip-notes.jpg").write_text("the user's own")
+    assert run_cli(clip, "--out", out, "--image-name", template, "-q").returncode == 5  # results there already
+    proc = run_cli(clip, "--out", out, "--image-name", template, "--overwrite", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["clip-Scene-001-01.jpg", "clip-Scene-002-01.jpg", "clip-Scene-003-01.jpg", "clip-notes.jpg", "timeline.json"])
+    assert (out / "clip-notes.jpg").read_text() == "the user's own"
+
+
+@pytest.mark.parametrize("template, words", [
+    ("{shot}-{number}", ["fixed text"]),
+    ("shot-{shot}", ["{number}"]),          # two keyframes per shot would share a name
+    ("kf-{when}", ["unknown field {when}"]),
+    ("../kf-{shot}-{number}", ["without folders"]),
+])
+def test_bad_image_names_are_usage_errors(clip, tmp_path, template, words):
+    proc = run_cli(clip, "--out", tmp_path / "x", "--image-name", template, "--keyframes", "2")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and all(w in proc.stderr for w in words), proc.stderr
+    assert not (tmp_path / "x").exists()

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import OutputError
 from .atomic import atomic_write_bytes
+from .names import NameTemplate
 
 __all__ = ["ImageWriter", "IMAGE_FORMATS", "keyframe_name"]
 
@@ -45,13 +46,16 @@ class ImageWriter:
         Scale every picture to this width or height, keeping its shape; both: exactly this size.
     quality : int, optional
         1..100 for jpg and webp (default 92 and 90); png is lossless and ignores it.
+    names : NameTemplate, optional
+        File names from a template (``--image-name``); default ``shot-0000-1.jpg`` ...
     """
 
     #: Pictures waiting for the background thread (full-size BGR arrays: 6 MB each at 1080p, 25 MB at 4K).
     QUEUE_DEPTH = 1
 
     def __init__(self, directory: str | os.PathLike[str], image_format: str = "jpg", *,
-                 width: int | None = None, height: int | None = None, quality: int | None = None):
+                 width: int | None = None, height: int | None = None, quality: int | None = None,
+                 names: NameTemplate | None = None):
         if image_format == "jpeg":
             image_format = "jpg"
         if image_format not in IMAGE_FORMATS:
@@ -68,6 +72,7 @@ class ImageWriter:
                 raise OutputError(f"{self.directory}: cannot create the folder ({exc.strerror})") from exc
         self.image_format = image_format
         self.size = (width, height)
+        self.names = names
         self.options = list(IMAGE_FORMATS[image_format])
         if quality is not None and image_format != "png":
             self.options[1] = int(quality)
@@ -78,7 +83,8 @@ class ImageWriter:
         self._cancelled = False
 
     def __call__(self, *, shot: int, number: int, frame: int, image: np.ndarray) -> str:
-        name = keyframe_name(shot, number, self.image_format)
+        name = (self.names.name(shot, number, frame, self.image_format) if self.names is not None
+                else keyframe_name(shot, number, self.image_format))
         self._raise_error()
         if self._queue is None:
             self._write(name, image)
