@@ -56,3 +56,15 @@ __all__ = [
     "DecodeError",
     "OutputError",
 ]
+
+#: Subpackages reachable as attributes after ``import shotdetect`` (``shotdetect.export.ImageWriter``),
+#: imported on first use so that ``import shotdetect`` stays light.
+_SUBMODULES = ("export", "edit", "review", "slides", "compare", "sources", "decode", "rates", "synth")
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'shotdetect' has no attribute {name!r}")

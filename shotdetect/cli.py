@@ -27,7 +27,8 @@ from .export.atomic import atomic_write_text
 from .export.conflicts import check_output_paths
 from .export.formats import ExportOptions, parse_export_list
 from .export.stats import StatsWriter
-from .commands.argtypes import count, positive, seconds, unit_interval
+from .commands.argtypes import count, number, positive, seconds, unit_interval
+from .config import apply_config
 from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
 from .pipeline import detect
@@ -61,6 +62,10 @@ exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
 """
 
 
+CONFIG_HELP = ("option defaults from this TOML file (default: ~/.config/shotdetect/config.toml when it exists; "
+               "a [command.NAME] table for a subcommand)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, documented exit code
         self.exit(EXIT_USAGE, f"shotdetect: error: {message} (see --help)\n")
@@ -77,6 +82,16 @@ def _min_shot_len(text: str) -> str:
     return t
 
 
+_pixels = number(low=1, high=16384, integer=True)
+_quality = number(low=1, high=100, integer=True)
+
+
+def _edl_rate(text: str) -> object:
+    from .commands.export import edl_rate
+
+    return edl_rate(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="shotdetect",
@@ -91,6 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", metavar="PATH", help="write the timeline JSON here ('-' for stdout)")
     out.add_argument("--keyframes", metavar="N", type=count, default=1, help="keyframes per shot (default 1)")
     out.add_argument("--image-format", choices=sorted(IMAGE_FORMATS), default="jpg", help="keyframe image format")
+    out.add_argument("--image-width", type=_pixels, metavar="PX",
+                     help="scale keyframe images to this width (height follows, unless --image-height too)")
+    out.add_argument("--image-height", type=_pixels, metavar="PX",
+                     help="scale keyframe images to this height (width follows, unless --image-width too)")
+    out.add_argument("--image-quality", type=_quality, metavar="Q",
+                     help="jpg/webp quality 1..100 (default 92 for jpg, 90 for webp; png is lossless)")
+    out.add_argument("--image-name", metavar="TEMPLATE",
+                     help="keyframe file names, e.g. '{video}-Scene-{scene:03d}-{number:02d}' (fields: video, shot, "
+                          "scene, number, frame; default 'shot-{shot:04d}-{number}'); the extension is added")
     out.add_argument("--no-images", action="store_true", help="pick keyframes but write no images")
     out.add_argument("--stats", metavar="PATH", help="write per-frame signals as CSV")
     out.add_argument("--overwrite", action="store_true", help="replace results already in --out / existing files")
@@ -105,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "cuts snap to keyframes")
     exp.add_argument("--split-accurate", action="store_true",
                      help="like --split but re-encode (libx264) for frame-exact cuts")
+    exp.add_argument("--edl-rate", type=_edl_rate, metavar="FPS",
+                     help="frame rate of the EDL and FCPXML timecodes (23.976 ... 60); default: the video's, "
+                          "or the nearest edit rate for variable frame rate")
     det = p.add_argument_group("detection")
     det.add_argument("-s", "--sensitivity", type=unit_interval, default=0.5, metavar="S",
                      help="0..1, default 0.5: higher finds subtler transitions (and more false ones)")
@@ -131,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="give up (exit 4) when the decoder makes no progress this long (default 120)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    p.add_argument("--config", metavar="TOML", help=CONFIG_HELP)
     p.add_argument("-V", "--version", action="version", version=f"shotdetect {__version__}")
     return p
 
@@ -141,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
 SUBCOMMANDS = {
     "compare": "shotdetect.commands.compare",
     "dedupe": "shotdetect.commands.dedupe",
+    "export": "shotdetect.commands.export",
+    "review": "shotdetect.commands.review",
     "slides": "shotdetect.commands.slides",
 }
 
@@ -151,6 +181,7 @@ def make_parser(prog: str, description: str, epilog: str = "") -> argparse.Argum
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    p.add_argument("--config", metavar="TOML", help=CONFIG_HELP)
     return p
 
 
@@ -160,10 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--slides" in argv:  # `shotdetect talk.mp4 --slides ...` is `shotdetect slides talk.mp4 ...`
         argv.remove("--slides")
         argv.insert(0, "slides")
-    parser, run = build_parser(), _run
+    parser, run, section = build_parser(), _run, None
     if argv and argv[0] in SUBCOMMANDS and importlib.util.find_spec(SUBCOMMANDS[argv[0]]) is not None:
         module = importlib.import_module(SUBCOMMANDS[argv[0]])
-        parser, run, argv = module.build_parser(), module.run, argv[1:]
+        parser, run, section, argv = module.build_parser(), module.run, argv[0], argv[1:]
+    try:
+        apply_config(parser, argv, section)
+    except UsageError as exc:
+        parser.exit(EXIT_USAGE, f"shotdetect: error: {exc}\n")
     args = parser.parse_args(argv)
     return run_guarded(run, args)
 
@@ -233,12 +268,15 @@ def _exports(args: argparse.Namespace) -> ExportOptions | None:
         names = (*names, "split") if "split" not in names else names
     if args.min_chapter_len is not None and "chapters" not in names:
         raise UsageError("--min-chapter-len needs --export chapters")
+    if args.edl_rate is not None and not {"edl", "fcpxml"} & set(names):
+        raise UsageError("--edl-rate needs --export edl or fcpxml")
     if not names:
         return None
     if not args.out:
         option = "--export" if args.export.strip() else "--split"
         raise UsageError(f"{option} needs --out DIR (the files are written next to timeline.json)")
-    return ExportOptions(formats=names, min_chapter_len=args.min_chapter_len, accurate=args.split_accurate)
+    return ExportOptions(formats=names, min_chapter_len=args.min_chapter_len, accurate=args.split_accurate,
+                         edl_rate=args.edl_rate)
 
 
 def _is_image_folder(path: Path) -> bool:
@@ -256,11 +294,20 @@ def _job(args: argparse.Namespace) -> FolderJob:
         keyframes=args.keyframes, sensitivity=args.sensitivity, threshold=args.threshold,
         min_shot_len=args.min_shot_len, gradual=not args.no_gradual, max_duration=args.max_duration,
         stall_timeout=args.stall_timeout, exports=_exports(args), image_order=args.order, image_fps=args.fps,
+        image_width=args.image_width, image_height=args.image_height, image_quality=args.image_quality,
+        image_name=args.image_name,
     )
 
 
 def _run(args: argparse.Namespace) -> int:
     _exports(args)  # --export / --split usage errors before any work
+    if args.image_name:
+        from .export.names import NameTemplate
+
+        try:
+            NameTemplate(args.image_name, video="video", keyframes=args.keyframes)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     batch = len(args.videos) > 1 or any(Path(v).is_dir() and not _is_image_folder(Path(v)) for v in args.videos)
     if batch or args.scheduler or args.resume:
         return _run_batch(args)

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
 from .export import ImageWriter, OutputDir, write_json
+from .export.names import NameTemplate
 from .export.formats import ExportOptions, chain_signals
 from .features import FrameSignals
 from .pipeline import Progress, detect
@@ -42,6 +44,12 @@ class FolderJob:
     stall_timeout: float | None = 120.0
     image_order: str = "name"
     image_fps: float | None = None
+    #: Keyframe picture size (one side keeps the shape; both: exact) and jpg/webp quality.
+    image_width: int | None = None
+    image_height: int | None = None
+    image_quality: int | None = None
+    #: Keyframe file name template (``--image-name``; see :mod:`shotdetect.export.names`).
+    image_name: str | None = None
     #: Extra files (``--export``): written into the same staging folder, so they land with timeline.json.
     exports: ExportOptions | None = None
 
@@ -57,9 +65,16 @@ class FolderJob:
         """Analyse ``video`` into ``out``; the folder gets complete results or none."""
         if self.exports:
             self.exports.check()
+        names = None
+        if self.image_name:
+            try:
+                names = NameTemplate(self.image_name, video=Path(video).stem, keyframes=self.keyframes)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         outdir = OutputDir(out, overwrite=self.overwrite, keep=[video], source=video)
         with outdir as staging:
-            sink = ImageWriter(staging, self.image_format) if self.images else None
+            sink = ImageWriter(staging, self.image_format, width=self.image_width, height=self.image_height,
+                               quality=self.image_quality, names=names) if self.images else None
             scores = self.exports.score_series() if self.exports else None
             with sink or contextlib.nullcontext():  # images are encoded and written in the background
                 timeline = detect(

@@ -39,16 +39,20 @@ def _ratio(value: Fraction | None) -> str | None:
 def timecode(seconds: Fraction | float, fps: Fraction | None) -> str:
     """SMPTE timecode ``HH:MM:SS:FF`` of a time at a nominal frame rate.
 
-    29.97 and 59.94 fps use drop-frame numbering (``;`` before the frame field), as NLEs expect.
+    29.97 and 59.94 fps use drop-frame numbering (``;`` before the frame field), as NLEs expect
+    (:func:`shotdetect.rates.is_drop_frame`; every output decides it there).
     Without a frame rate the frame field is hundredths of a second.
     """
     if not fps or fps <= 0:
         cs = int(round(float(seconds) * 100))
         s, cs = divmod(cs, 100)
         return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{cs:02d}"
+    from .rates import exact_rate, is_drop_frame
+
+    fps = exact_rate(fps) or fps
     nominal = max(1, int(round(float(fps))))  # a time-lapse below 0.5 fps still counts whole frames
     frames = int(round(float(seconds) * float(fps)))
-    drop = fps.denominator == 1001 and nominal % 30 == 0
+    drop = is_drop_frame(fps)
     if drop:
         # Drop-frame: skip frame numbers 0 and 1 (x2 at 59.94) each minute except every tenth.
         per_drop = nominal // 15
@@ -124,9 +128,11 @@ class Transition:
     start_time: Fraction
     end_time: Fraction
     score: float
+    #: Set by a person (the review page, a hand edit), not by the detector.
+    edited: bool = False
 
     def to_dict(self, index: int, fps: Fraction | None) -> dict[str, Any]:
-        return {
+        out = {
             "index": index,
             "type": self.type,
             "frame": self.frame,
@@ -138,6 +144,9 @@ class Transition:
             "timecode": timecode(self.time, fps),
             "score": round(float(self.score), 4),
         }
+        if self.edited:
+            out["edited"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -197,13 +206,15 @@ class Timeline:
     def to_dict(self) -> dict[str, Any]:
         from ._version import __version__
 
-        fps = None if self.video.vfr else self.video.fps
+        from .rates import timecode_rate
+
+        rate = timecode_rate(self.video)
         return {
             "schema": SCHEMA_NAME,
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "shotdetect", "version": __version__, "settings": dict(self.settings)},
             "video": self.video.to_dict(),
-            "transitions": [t.to_dict(i, fps or self.video.fps) for i, t in enumerate(self.transitions)],
+            "transitions": [t.to_dict(i, rate) for i, t in enumerate(self.transitions)],
             "shots": [s.to_dict(i) for i, s in enumerate(self.shots)],
             "warnings": list(self.warnings),
             "gaps": [dict(g) for g in self.gaps],

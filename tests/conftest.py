@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from shotdetect.synth import Event, ShotSpec, TransitionSpec, render_clip
+
+# The tests (and the commands they start) ignore the user's ~/.config/shotdetect/config.toml.
+os.environ["SHOTDETECT_CONFIG"] = ""
 
 SIZE = (256, 144)
 FAST = {"preset": "ultrafast"}

@@ -171,12 +171,12 @@ def test_csv_matches_the_json(exported):
     path, out, doc = exported
     with open(out / "scenes.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(int(r["start_frame"]), int(r["end_frame"])) for r in rows] == \
+    assert [(int(r["Start Frame"]) - 1, int(r["End Frame"])) for r in rows] == \
         [(s["start_frame"], s["end_frame"]) for s in doc["shots"]]
-    assert [float(r["start_seconds"]) for r in rows] == pytest.approx([s["start_time"] for s in doc["shots"]])
-    assert rows[1]["start_timecode"] == doc["transitions"][0]["timecode"]
+    assert [float(r["Start Time (seconds)"]) for r in rows] == pytest.approx([s["start_time"] for s in doc["shots"]])
     with open(out / "transitions.csv", newline="") as fh:
         trows = list(csv.DictReader(fh))
+    assert trows[0]["timecode"] == doc["transitions"][0]["timecode"]
     assert [(r["type"], int(r["frame"]), int(r["start_frame"]), int(r["end_frame"])) for r in trows] == \
         [(t["type"], t["frame"], t["start_frame"], t["end_frame"]) for t in doc["transitions"]]
 

@@ -21,7 +21,7 @@ from shotdetect.export import OutputDir
 from shotdetect.export.chapters import chapters, ffmetadata, webvtt, youtube
 from shotdetect.export.editorial import EDIT_RATES, build_otio, edit_rate, write_edl, write_fcpxml, write_otio
 from shotdetect.export.formats import FORMATS, ExportOptions, parse_export_list
-from shotdetect.export.scenelist import SCENE_COLUMNS, TRANSITION_COLUMNS, scenes_csv, transitions_csv
+from shotdetect.export.scenelist import SCENE_COLUMNS, TRANSITION_COLUMNS, clock, scenes_csv, transitions_csv
 from shotdetect.export.scores import ScoreSeries
 from shotdetect.timeline import Keyframe, Shot, Timeline, Transition, VideoInfo, timecode
 
@@ -271,17 +271,17 @@ def test_scene_csv_columns_and_values():
     rows = list(csv.DictReader(io.StringIO(scenes_csv(tl))))
     assert tuple(rows[0]) == SCENE_COLUMNS
     assert len(rows) == len(tl.shots)
-    for i, (row, shot) in enumerate(zip(rows, tl.shots)):
-        assert int(row["shot"]) == i + 1
-        assert int(row["start_frame"]) == shot.start_frame and int(row["end_frame"]) == shot.end_frame
-        assert int(row["length_frames"]) == shot.frame_count
-        assert float(row["start_seconds"]) == pytest.approx(float(shot.start_time), abs=1e-6)
-        assert float(row["end_seconds"]) == pytest.approx(float(shot.end_time), abs=1e-6)
-        assert float(row["length_seconds"]) == pytest.approx(float(shot.end_time - shot.start_time), abs=1e-6)
-        assert row["start_timecode"] == timecode(shot.start_time, fps)
-        assert row["end_timecode"] == timecode(shot.end_time, fps)
-    assert [r["transition_in"] for r in rows] == ["", "cut", "cut", "dissolve", "fade"]
-    assert rows[1]["start_timecode"] == "00:01:00;02"  # frame 1800 at 29.97 drop-frame
+    for i, (row, shot) in enumerate(zip(rows, tl.shots)):  # PySceneDetect's layout: frames from 1, end inclusive
+        assert int(row["Scene Number"]) == i + 1
+        assert int(row["Start Frame"]) == shot.start_frame + 1 and int(row["End Frame"]) == shot.end_frame
+        assert int(row["Length (frames)"]) == shot.frame_count
+        assert float(row["Start Time (seconds)"]) == pytest.approx(float(shot.start_time), abs=1e-6)
+        assert float(row["End Time (seconds)"]) == pytest.approx(float(shot.end_time), abs=1e-6)
+        assert float(row["Length (seconds)"]) == pytest.approx(float(shot.end_time - shot.start_time), abs=1e-6)
+        assert row["Start Timecode"] == clock(shot.start_time)
+        assert row["End Timecode"] == clock(shot.end_time)
+    assert [r["Transition In"] for r in rows] == ["", "cut", "cut", "dissolve", "fade"]
+    assert rows[1]["Start Timecode"] == "00:01:00.060"  # frame 1800 at 29.97 fps, clock time as PySceneDetect writes
     trows = list(csv.DictReader(io.StringIO(transitions_csv(tl))))
     assert tuple(trows[0]) == TRANSITION_COLUMNS
     assert [(r["type"], int(r["start_frame"]), int(r["end_frame"]), int(r["length_frames"])) for r in trows] == \
@@ -410,7 +410,9 @@ def test_time_lapse_and_odd_rates_export_without_errors(tmp_path):
     tl = make_timeline(Fraction(2, 5), [0, 3, 10, 12])
     ExportOptions(formats=("csv", "chapters", "otio", "edl", "fcpxml", "html")).write(tl, tmp_path, source="t.mp4")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "scenes.csv").read_text())))
-    assert rows[1]["start_timecode"] == "00:00:07.50"
+    assert rows[1]["Start Timecode"] == "00:00:07.500"
+    trows = list(csv.DictReader(io.StringIO((tmp_path / "transitions.csv").read_text())))
+    assert trows[0]["timecode"] == "00:00:07.50"
     assert edit_rate(tl) == 24
     (track,) = otio.adapters.read_from_file(str(tmp_path / "timeline.edl"), rate=24).video_tracks()
     assert clip_starts(track, 24) == [0, 180, 600]

@@ -32,12 +32,10 @@ from typing import Any
 from ..errors import OutputError
 from ..timeline import Timeline
 from .atomic import atomic_write_text
+from ..rates import EDIT_RATES, average_rate, exact_rate, is_drop_frame
+from ..rates import edit_rate as _video_edit_rate
 
 __all__ = ["EDIT_RATES", "edit_rate", "build_otio", "write_otio", "write_edl", "write_fcpxml"]
-
-#: Frame rates editing applications and OTIO's timecode functions accept.
-EDIT_RATES = tuple(Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30",
-                                          "48000/1001", "48", "50", "60000/1001", "60"))
 
 
 def _otio() -> Any:
@@ -49,41 +47,24 @@ def _otio() -> Any:
     return opentimelineio
 
 
-def _average_rate(timeline: Timeline) -> Fraction:
-    v = timeline.video
-    if v.frame_count and v.duration:
-        return Fraction(v.frame_count) / Fraction(v.duration)
-    return Fraction(v.fps) if v.fps else Fraction(25)
-
-
 def _constant_fps(timeline: Timeline) -> Fraction | None:
     v = timeline.video
-    return None if v.vfr or not v.fps else Fraction(v.fps)
+    return None if v.vfr or not v.fps else exact_rate(v.fps)
 
 
-def edit_rate(timeline: Timeline) -> Fraction:
-    """The frame rate EDL and FCPXML exports use for this video (see the module notes)."""
-    fps = _constant_fps(timeline)
-    if fps is not None:
-        if fps in EDIT_RATES:
-            return fps
-        multiples = [r for r in EDIT_RATES if (r / fps).denominator == 1]
-        if multiples:
-            return min(multiples)
-        divisors = [r for r in EDIT_RATES if (fps / r).denominator == 1]
-        if divisors:
-            return max(divisors)
-    target = fps or _average_rate(timeline)
-    return min(EDIT_RATES, key=lambda r: abs(math.log(float(r) / float(target))))
+def edit_rate(timeline: Timeline, override: Fraction | None = None) -> Fraction:
+    """The frame rate EDL and FCPXML exports use for this video (see the module notes);
+    ``override`` (``--edl-rate``) replaces it."""
+    return _video_edit_rate(timeline.video, override)
 
 
 class _Clock:
     """Positions of frames on the OTIO time axis at ``rate``."""
 
-    def __init__(self, timeline: Timeline, *, editorial: bool):
+    def __init__(self, timeline: Timeline, *, editorial: bool, rate: Fraction | None = None):
         self.fps = _constant_fps(timeline)
         if editorial:
-            self.rate = edit_rate(timeline)
+            self.rate = edit_rate(timeline, rate)
         elif self.fps is not None:
             self.rate = self.fps
         else:
@@ -91,7 +72,7 @@ class _Clock:
             self.rate = 1 / Fraction(tb) if tb else Fraction(1_000_000)
         self.by_frame = self.fps is not None and self.rate == self.fps
         self.round = editorial
-        self.frame_step = 1 / (self.fps or _average_rate(timeline))
+        self.frame_step = 1 / (self.fps or average_rate(timeline.video))
 
     def at(self, frame: int, time: Fraction) -> int | float:
         if self.by_frame:
@@ -113,15 +94,16 @@ def _reel(source: Path) -> str:
     return reel or "AX"
 
 
-def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial: bool = False) -> Any:
+def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial: bool = False,
+               edl_rate: Fraction | None = None) -> Any:
     """The timeline as an ``opentimelineio.schema.Timeline`` (see the module notes for the clock).
 
-    ``editorial=True`` uses :func:`edit_rate`, the frame rate written to EDL and FCPXML.
+    ``editorial=True`` uses :func:`edit_rate` (or ``edl_rate``), the frame rate written to EDL and FCPXML.
     """
     otio = _otio()
     rt = otio.opentime.RationalTime
     tr = otio.opentime.TimeRange
-    clock = _Clock(timeline, editorial=editorial)
+    clock = _Clock(timeline, editorial=editorial, rate=edl_rate)
     rate = float(clock.rate)
     source = Path(source).resolve()
     url = source.as_uri()
@@ -177,8 +159,17 @@ def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial:
         tracks=[track],
         global_start_time=rt(0, rate),
         metadata={"shotdetect": {"version": __version__, "video": video.to_dict(),
-                                 "settings": dict(timeline.settings), "rate": str(clock.rate)}},
+                                 "settings": dict(timeline.settings), "rate": str(clock.rate),
+                                 "timecode": _timecode_metadata(timeline, edl_rate if editorial else None)}},
     )
+
+
+def _timecode_metadata(timeline: Timeline, rate: Fraction | None) -> dict[str, Any]:
+    """The SMPTE rate and numbering every output uses (:mod:`shotdetect.rates`), for OTIO readers."""
+    from ..rates import timecode_rate
+
+    tc = edit_rate(timeline, rate) if rate is not None else timecode_rate(timeline.video)
+    return {"rate": str(tc) if tc else None, "drop_frame": is_drop_frame(tc)}
 
 
 def write_otio(timeline: Timeline, path: str | os.PathLike[str], *, source: str | os.PathLike[str],
@@ -203,25 +194,42 @@ def _adapter_write(timeline: Any, adapter: str, package: str, **kwargs: Any) -> 
 
 
 def write_edl(timeline: Timeline, path: str | os.PathLike[str], *, source: str | os.PathLike[str],
-              **_: Any) -> None:
+              edl_rate: Fraction | None = None, **_: Any) -> None:
     """``timeline.edl``: CMX 3600, written by the ``cmx_3600`` adapter (otio-cmx3600-adapter).
 
     A dissolve is an EDL ``D`` event starting at the transition's first frame; the header's
-    ``FCM`` line says whether timecodes are drop-frame (29.97 and 59.94 fps).
+    ``FCM`` line says whether timecodes are drop-frame (29.97 and 59.94 fps); a comment of the first
+    event states the frame rate of the timecodes (``edl_rate``, ``--edl-rate``, or the one chosen).
     """
-    rate = edit_rate(timeline)
-    otio_timeline = build_otio(timeline, source, editorial=True)
+    rate = edit_rate(timeline, edl_rate)
+    otio_timeline = build_otio(timeline, source, editorial=True, edl_rate=edl_rate)
     text = _adapter_write(otio_timeline, "cmx_3600", "otio-cmx3600-adapter", rate=float(rate), style="avid")
-    drop = rate.denominator == 1001 and round(float(rate)) % 30 == 0
-    fcm = f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}"
+    fcm = f"FCM: {'DROP FRAME' if is_drop_frame(rate) else 'NON-DROP FRAME'}"
     lines = text.splitlines()
     at = 1 if lines and lines[0].startswith("TITLE:") else 0
     lines.insert(at, fcm)
+    # The rate as a comment of the first event (readers refuse comments before it).
+    events = [n for n, line in enumerate(lines) if line[:3].isdigit()]
+    where = events[1] if len(events) > 1 else len(lines)
+    lines.insert(where, f"* FRAME RATE: {_rate_text(rate)} FPS{_rate_note(timeline, edl_rate)}")
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
+def _rate_text(rate: Fraction) -> str:
+    return f"{float(rate):.3f}".rstrip("0").rstrip(".")
+
+
+def _rate_note(timeline: Timeline, override: Fraction | None) -> str:
+    if override is not None:
+        return " (SET WITH --EDL-RATE)"
+    if timeline.video.vfr:
+        return (f" (VARIABLE FRAME RATE VIDEO, AVERAGE {float(average_rate(timeline.video)):.3f} FPS; "
+                "CUTS ROUNDED TO THE NEAREST FRAME)")
+    return ""
+
+
 def write_fcpxml(timeline: Timeline, path: str | os.PathLike[str], *, source: str | os.PathLike[str],
-                 **_: Any) -> None:
+                 edl_rate: Fraction | None = None, **_: Any) -> None:
     """``timeline.fcpxml``: Final Cut Pro X XML, written by the ``fcpx_xml`` adapter.
 
     The adapter's table of frame durations keys 23.976 and 29.97 by their rounded values, so the
@@ -234,8 +242,11 @@ def write_fcpxml(timeline: Timeline, path: str | os.PathLike[str], *, source: st
     if isinstance(table, dict):
         for r in EDIT_RATES:
             table.setdefault(float(r), f"{r.denominator}/{r.numerator}s")
-    otio_timeline = build_otio(timeline, source, editorial=True)
+    otio_timeline = build_otio(timeline, source, editorial=True, edl_rate=edl_rate)
     text = _adapter_write(otio_timeline, "fcpx_xml", "otio-fcpx-xml-adapter")
     if 'frameDuration=""' in text:
-        raise OutputError(f"the installed fcpx_xml adapter cannot write {float(edit_rate(timeline)):.3f} fps")
+        raise OutputError(f"the installed fcpx_xml adapter cannot write {float(edit_rate(timeline, edl_rate)):.3f} fps")
+    # The sequence's timecode numbering, as in every other output (drop-frame at 29.97 and 59.94).
+    tc_format = "DF" if is_drop_frame(edit_rate(timeline, edl_rate)) else "NDF"
+    text = re.sub(r"<sequence(?![^>]*tcFormat)", f'<sequence tcFormat="{tc_format}"', text)
     atomic_write_text(path, text)

@@ -15,6 +15,8 @@ ignores the options it does not use. The options every writer may receive are:
     Seconds (``None``: each chapter file's own default).
 ``accurate``
     Re-encode split files for frame-exact cuts instead of copying the streams.
+``edl_rate``
+    The frame rate of the EDL and FCPXML (``None``: chosen from the video, see ``editorial``).
 
 Adding a format means adding one entry here (and its writer module).
 """
@@ -27,6 +29,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..timeline import Timeline
     from .scores import ScoreSeries
 
-__all__ = ["ExportFormat", "FORMATS", "ExportOptions", "parse_export_list", "result_patterns", "chain_signals"]
+__all__ = ["ExportFormat", "FORMATS", "ExportOptions", "parse_export_list", "chain_signals"]
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,6 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  patterns=("shot-[0-9][0-9][0-9][0-9].*", "shot-[0-9][0-9][0-9][0-9][0-9]*.*"),
                  programs=("ffmpeg",), in_all=False),
 )}
-
-
-def result_patterns() -> tuple[str, ...]:
-    """Glob patterns of every file any export may write (for :class:`~shotdetect.export.OutputDir`)."""
-    out: list[str] = []
-    for fmt in FORMATS.values():
-        out.extend(p for p in fmt.files if p not in out)
-    return tuple(out)
 
 
 def parse_export_list(text: str | Iterable[str]) -> tuple[str, ...]:
@@ -182,6 +177,8 @@ class ExportOptions:
     min_chapter_len: float | None = None
     accurate: bool = False
     max_points: int = 2000
+    #: EDL/FCPXML frame rate (``--edl-rate``); ``None`` picks one from the video.
+    edl_rate: Fraction | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formats", parse_export_list(self.formats) if self.formats else ())
@@ -224,10 +221,14 @@ class ExportOptions:
               scores: ScoreSeries | None = None, images: str | os.PathLike[str] | None = None) -> list[Path]:
         """Write every chosen format into ``folder``; returns the files written."""
         folder = Path(folder)
-        before = set(folder.iterdir())
+        try:  # a library caller may name a folder that does not exist yet
+            folder.mkdir(parents=True, exist_ok=True)
+            before = set(folder.iterdir())
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot write here ({exc.strerror or exc})") from exc
         options: dict[str, Any] = {
             "source": Path(source), "scores": scores, "images": Path(images) if images else folder,
-            "min_chapter_len": self.min_chapter_len, "accurate": self.accurate,
+            "min_chapter_len": self.min_chapter_len, "accurate": self.accurate, "edl_rate": self.edl_rate,
         }
         for name in self.formats:
             for file_name, target in FORMATS[name].outputs:

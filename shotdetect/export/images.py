@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import OutputError
 from .atomic import atomic_write_bytes
+from .names import NameTemplate
 
 __all__ = ["ImageWriter", "IMAGE_FORMATS", "keyframe_name"]
 
@@ -39,20 +40,42 @@ class ImageWriter:
     Parameters
     ----------
     directory : path-like
-        Existing folder to write into.
+        Folder to write into; made (with its parents) when it does not exist yet.
     image_format : {"jpg", "png", "webp"}
+    width, height : int, optional
+        Scale every picture to this width or height, keeping its shape; both: exactly this size.
+    quality : int, optional
+        1..100 for jpg and webp (default 92 and 90); png is lossless and ignores it.
+    names : NameTemplate, optional
+        File names from a template (``--image-name``); default ``shot-0000-1.jpg`` ...
     """
 
     #: Pictures waiting for the background thread (full-size BGR arrays: 6 MB each at 1080p, 25 MB at 4K).
     QUEUE_DEPTH = 1
 
-    def __init__(self, directory: str | os.PathLike[str], image_format: str = "jpg"):
+    def __init__(self, directory: str | os.PathLike[str], image_format: str = "jpg", *,
+                 width: int | None = None, height: int | None = None, quality: int | None = None,
+                 names: NameTemplate | None = None):
         if image_format == "jpeg":
             image_format = "jpg"
         if image_format not in IMAGE_FORMATS:
             raise ValueError(f"unsupported image format {image_format!r} (use {', '.join(IMAGE_FORMATS)})")
+        if quality is not None and not 1 <= quality <= 100:
+            raise ValueError(f"image quality must be 1..100, not {quality}")
+        if (width is not None and width < 1) or (height is not None and height < 1):
+            raise ValueError("image width and height must be positive")
         self.directory = Path(directory)
+        if not self.directory.exists():  # a library caller's new folder (a folder removed later is an error)
+            try:
+                self.directory.mkdir(parents=True)
+            except OSError as exc:
+                raise OutputError(f"{self.directory}: cannot create the folder ({exc.strerror})") from exc
         self.image_format = image_format
+        self.size = (width, height)
+        self.names = names
+        self.options = list(IMAGE_FORMATS[image_format])
+        if quality is not None and image_format != "png":
+            self.options[1] = int(quality)
         self.written: list[Path] = []
         self._queue: queue.Queue[tuple[str, np.ndarray] | None] | None = None
         self._thread: threading.Thread | None = None
@@ -60,7 +83,8 @@ class ImageWriter:
         self._cancelled = False
 
     def __call__(self, *, shot: int, number: int, frame: int, image: np.ndarray) -> str:
-        name = keyframe_name(shot, number, self.image_format)
+        name = (self.names.name(shot, number, frame, self.image_format) if self.names is not None
+                else keyframe_name(shot, number, self.image_format))
         self._raise_error()
         if self._queue is None:
             self._write(name, image)
@@ -69,10 +93,25 @@ class ImageWriter:
         return name
 
     def _write(self, name: str, image: np.ndarray) -> None:
-        ok, data = cv2.imencode("." + self.image_format, image, IMAGE_FORMATS[self.image_format])
+        image = self._scaled(image)
+        ok, data = cv2.imencode("." + self.image_format, image, self.options)
         if not ok:
             raise OutputError(f"could not encode keyframe {name}")
         self.written.append(atomic_write_bytes(self.directory / name, data.tobytes()))
+
+    def _scaled(self, image: np.ndarray) -> np.ndarray:
+        width, height = self.size
+        if width is None and height is None:
+            return image
+        h, w = image.shape[:2]
+        if width is None:
+            width = max(1, int(round(w * height / h)))
+        elif height is None:
+            height = max(1, int(round(h * width / w)))
+        if (width, height) == (w, h):
+            return image
+        shrink = width * height < w * h
+        return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
 
     def _work(self) -> None:
         assert self._queue is not None

@@ -1,8 +1,14 @@
-"""Scene list as CSV (``scenes.csv``), in the spirit of PySceneDetect's, and ``transitions.csv``.
+"""Scene list as CSV (``scenes.csv``) in PySceneDetect's layout, and ``transitions.csv``.
 
-Frames are 0-based and ``end_frame`` is exclusive (the next shot's ``start_frame``), as in
-``timeline.json``; seconds count from the first frame; timecodes are SMPTE at the video's frame rate
-(drop-frame at 29.97 and 59.94).
+``scenes.csv`` has PySceneDetect's column names and conventions, so its ``load-scenes`` command (and
+anything written for its lists) reads it: frames counted from 1, ``End Frame`` inclusive, timecodes
+as clock time ``HH:MM:SS.mmm``; two more columns follow (``Transition In``, ``Keyframes``, also
+counted from 1). Its first line is the header (PySceneDetect's optional ``Timecode List:`` line is
+left out, as with its ``--skip-cuts``).
+
+``transitions.csv`` keeps ``timeline.json``'s conventions: frames from 0, SMPTE timecodes at the rate
+and numbering of :func:`shotdetect.rates.timecode_rate` (drop-frame at 29.97 and 59.94, as in every
+other output).
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ from typing import Any
 from ..timeline import Timeline, timecode
 from .atomic import atomic_write_text
 
-__all__ = ["SCENE_COLUMNS", "TRANSITION_COLUMNS", "scenes_csv", "transitions_csv", "smpte",
+__all__ = ["SCENE_COLUMNS", "TRANSITION_COLUMNS", "scenes_csv", "transitions_csv", "smpte", "clock",
            "write_scenes_csv", "write_transitions_csv"]
 
 SCENE_COLUMNS = (
-    "shot", "start_frame", "start_timecode", "start_seconds", "end_frame", "end_timecode", "end_seconds",
-    "length_frames", "length_timecode", "length_seconds", "transition_in", "keyframes",
+    "Scene Number", "Start Frame", "Start Timecode", "Start Time (seconds)", "End Frame", "End Timecode",
+    "End Time (seconds)", "Length (frames)", "Length (timecode)", "Length (seconds)", "Transition In", "Keyframes",
 )
 TRANSITION_COLUMNS = (
     "transition", "type", "frame", "start_frame", "end_frame", "length_frames", "time_seconds",
@@ -47,26 +53,34 @@ def _csv(rows: list[list[Any]], header: tuple[str, ...]) -> str:
     return buf.getvalue()
 
 
+def clock(seconds: Fraction | float) -> str:
+    """``HH:MM:SS.mmm``, the timecode of PySceneDetect's scene lists."""
+    ms = int(round(float(seconds) * 1000))
+    s, ms = divmod(ms, 1000)
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{ms:03d}"
+
+
 def scenes_csv(timeline: Timeline) -> str:
-    """The scene list: one row per shot, numbered from 1."""
-    fps = timeline.video.fps
+    """The scene list: one row per shot, numbered from 1, frames counted from 1 (PySceneDetect's layout)."""
     incoming = {t.frame: t.type for t in timeline.transitions}
     rows = []
     for i, s in enumerate(timeline.shots):
         length = s.end_time - s.start_time
         rows.append([
-            i + 1, s.start_frame, smpte(s.start_time, fps), _seconds(s.start_time),
-            s.end_frame, smpte(s.end_time, fps), _seconds(s.end_time),
-            s.frame_count, smpte(length, fps), _seconds(length),
+            i + 1, s.start_frame + 1, clock(s.start_time), _seconds(s.start_time),
+            s.end_frame, clock(s.end_time), _seconds(s.end_time),
+            s.frame_count, clock(length), _seconds(length),
             incoming.get(s.start_frame, "") if i else "",
-            " ".join(str(k.frame) for k in s.keyframes),
+            " ".join(str(k.frame + 1) for k in s.keyframes),
         ])
     return _csv(rows, SCENE_COLUMNS)
 
 
 def transitions_csv(timeline: Timeline) -> str:
     """One row per transition, numbered from 1; ``start_frame``..``end_frame`` inclusive."""
-    fps = timeline.video.fps
+    from ..rates import timecode_rate
+
+    fps = timecode_rate(timeline.video)
     rows = [[i + 1, t.type, t.frame, t.start_frame, t.end_frame, t.end_frame - t.start_frame + 1,
              _seconds(t.time), _seconds(t.start_time), _seconds(t.end_time), smpte(t.time, fps),
              f"{float(t.score):.4f}"]
