@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: handling before NumPy, OpenCV and PyAV load.
 _LAZY = {"detect": "pipeline", **dict.fromkeys(("Keyframe", "Shot", "Timeline", "Transition", "VideoInfo"), "timeline")}
 
+#: Subpackages reachable as attributes after ``import shotdetect`` (``shotdetect.export.ImageWriter``),
+#: imported on first use so that ``import shotdetect`` stays light.
+_SUBMODULES = ("export", "edit", "review", "slides", "compare", "sources", "decode", "rates", "synth")
+
 
 class _Package(types.ModuleType):
     """Keeps ``shotdetect.detect`` the function: importing the subpackage of the same name (the
@@ -35,13 +39,16 @@ sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "__version__",
@@ -57,14 +64,3 @@ __all__ = [
     "OutputError",
 ]
 
-#: Subpackages reachable as attributes after ``import shotdetect`` (``shotdetect.export.ImageWriter``),
-#: imported on first use so that ``import shotdetect`` stays light.
-_SUBMODULES = ("export", "edit", "review", "slides", "compare", "sources", "decode", "rates", "synth")
-
-
-def __getattr__(name: str) -> object:
-    if name in _SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'shotdetect' has no attribute {name!r}")
