@@ -36,7 +36,8 @@ def test_config_file_sets_defaults_and_the_command_line_wins(clip, tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((out / "timeline.json").read_text())
     assert doc["tool"]["settings"]["sensitivity"] == 0.7 and doc["tool"]["settings"]["min_shot_len"] == 5
-    assert sorted(p.name for p in out.iterdir()) == ["scenes.csv", "timeline.json", "transitions.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".shotdetect-manifest.json", "scenes.csv", "timeline.json",
+                                                     "transitions.csv"]
     proc = run_cli(clip, "--out", out, "--config", config, "--sensitivity", "0.4", "--overwrite", "-q")
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "timeline.json").read_text())["tool"]["settings"]["sensitivity"] == 0.4
