@@ -85,9 +85,10 @@ def moved_changed_share(a: np.ndarray, b: np.ndarray) -> float:
     # DIS needs a few patches in each direction; tiny or very wide thumbnails are enlarged first.
     scale = max(1.0, _FLOW_MIN_SIDE / min(h, w))
     size = (int(round(w * scale)), int(round(h * scale)))
-    big_a = cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else a
-    big_b = cv2.resize(b, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else b
-    flow = _flow_estimator().calc(big_b, big_a, None)
+    big_a: np.ndarray = cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else a
+    big_b: np.ndarray = cv2.resize(b, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else b
+    # (OpenCV allocates the output when given None, which its type stubs do not allow for.)
+    flow = np.asarray(_flow_estimator().calc(big_b, big_a, None))  # type: ignore[call-overload]
     grid_x, grid_y = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
     moved = cv2.remap(big_a, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
                       borderMode=cv2.BORDER_REPLICATE)
@@ -104,7 +105,7 @@ def _flow_estimator() -> cv2.DISOpticalFlow:
     """One DIS estimator per thread (they keep state between calls)."""
     estimator = getattr(_local, "dis", None)
     if estimator is None:
-        estimator = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        estimator = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         _local.dis = estimator
     return estimator
 
