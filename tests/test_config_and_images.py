@@ -56,7 +56,7 @@ def test_default_config_file_is_read(clip, tmp_path):
                           capture_output=True, text=True, timeout=120,
                           env={k: v for k, v in {**os.environ, **env}.items() if k != "SHOTDETECT_CONFIG"})
     assert proc.returncode == 0, proc.stderr
-    assert [p.name for p in (tmp_path / "o").iterdir()] == ["timeline.json"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [".shotdetect-manifest.json", "timeline.json"]
 
 
 @pytest.mark.parametrize("text, words", [
@@ -102,13 +102,16 @@ def test_image_name_template(clip, tmp_path):
     doc = json.loads((out / "timeline.json").read_text())
     names = [k["file"] for s in doc["shots"] for k in s["keyframes"]]
     assert names == [f"clip-Scene-{s:03d}-{n:02d}.jpg" for s in (1, 2, 3) for n in (1, 2)]
-    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "timeline.json"])
-    (out / "clip-notes.jpg").write_text("the user's own")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "timeline.json", ".shotdetect-manifest.json"])
     assert run_cli(clip, "--out", out, "--image-name", template, "-q").returncode == 5  # results there already
     proc = run_cli(clip, "--out", out, "--image-name", template, "--overwrite", "-q")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["clip-Scene-001-01.jpg", "clip-Scene-002-01.jpg", "clip-Scene-003-01.jpg", "clip-notes.jpg", "timeline.json"])
+        ["clip-Scene-001-01.jpg", "clip-Scene-002-01.jpg", "clip-Scene-003-01.jpg", "timeline.json",
+         ".shotdetect-manifest.json"])
+    # a picture of the user's beside the results: the folder is refused, nothing is touched
+    (out / "clip-notes.jpg").write_text("the user's own")
+    assert run_cli(clip, "--out", out, "--image-name", template, "--overwrite", "-q").returncode == 5
     assert (out / "clip-notes.jpg").read_text() == "the user's own"
 
 

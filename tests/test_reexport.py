@@ -67,7 +67,7 @@ def test_hand_edited_timeline_round_trips_through_every_format(analysed, tmp_pat
     proc = run_cli("export", edited, "--to", "edl,otio,fcpxml,csv,chapters,html", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert {p.name for p in out.iterdir()} == {
-        "timeline.edl", "timeline.otio", "timeline.fcpxml", "scenes.csv", "transitions.csv",
+        ".shotdetect-manifest.json", "timeline.edl", "timeline.otio", "timeline.fcpxml", "scenes.csv", "transitions.csv",
         "chapters.vtt", "chapters.ffmetadata", "chapters.txt", "report.html"}
     want = [0, *EDITED_CUTS]
 
@@ -186,9 +186,11 @@ def test_existing_exports_are_refused_without_overwrite(analysed, tmp_path):
     timeline = folder / "run" / "timeline.json"
     out = tmp_path / "out"
     assert run_cli("export", timeline, "--to", "csv", "--out", out).returncode == 0
-    (out / "notes.txt").write_text("mine")
     one_error_line(run_cli("export", timeline, "--to", "csv", "--out", out), 5, "--overwrite")
     assert run_cli("export", timeline, "--to", "csv", "--out", out, "--overwrite").returncode == 0
+    # a file the user put there makes the folder theirs: refused even with --overwrite, and kept
+    (out / "notes.txt").write_text("mine")
+    assert run_cli("export", timeline, "--to", "csv", "--out", out, "--overwrite").returncode == 5
     assert (out / "notes.txt").read_text() == "mine"
 
 

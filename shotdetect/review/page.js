@@ -41,7 +41,8 @@
       }
       found.push({ frame: i, score });
     }
-    return found;
+    // The first and last shot obey the minimum length too, as in the detector.
+    return found.filter((c) => c.frame >= D.min_gap && c.frame <= N - D.min_gap);
   }
   const overlaps = (a, b) => !(a.end_frame < b.start_frame || b.end_frame < a.start_frame) || a.frame === b.frame;
 

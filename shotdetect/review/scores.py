@@ -126,4 +126,6 @@ def decide_cuts(record: ScoreRecord, sensitivity: float, min_gap: int) -> list[t
                 found[-1] = (i, score)
             continue
         found.append((i, score))
-    return found
+    # The first and last shot obey the minimum length too (the shot builder drops such cuts).
+    n = len(record.strength)
+    return [(f, sc) for f, sc in found if min_gap <= f <= n - min_gap]
