@@ -70,7 +70,7 @@ def _which(image: np.ndarray, truth: dict, keys: list) -> tuple:
     if truth.get("webcam"):
         x, y, w, h = truth["webcam"]
         sx, sy = g.shape[1] / truth["size"][0], g.shape[0] / truth["size"][1]
-        valid[int(y * sy) - 2:int((y + h) * sy) + 2, int(x * sx) - 2:int((x + w) * sx) + 2] = False
+        valid[max(0, int(y * sy) - 2):int((y + h) * sy) + 2, max(0, int(x * sx) - 2):int((x + w) * sx) + 2] = False
     errs = []
     for key, pic in zip(keys, truth["pictures"]):
         ref = _gray(pic)
@@ -78,7 +78,7 @@ def _which(image: np.ndarray, truth: dict, keys: list) -> tuple:
         if key[0].video:  # where the slide's video plays, anything goes
             fx, fy, fw, fh = key[0].video
             h, w = g.shape
-            ok[int(fy * h) - 2:int((fy + fh) * h) + 2, int(fx * w) - 2:int((fx + fw) * w) + 2] = False
+            ok[max(0, int(fy * h) - 2):int((fy + fh) * h) + 2, max(0, int(fx * w) - 2):int((fx + fw) * w) + 2] = False
         gain = float(np.clip(np.polyfit(g[ok], ref[ok], 1)[0], 0.85, 1.15))
         offset = float((ref[ok] - gain * g[ok]).mean())
         errs.append(float(np.abs(g * gain + offset - ref)[ok].mean()))
