@@ -26,6 +26,7 @@ import numpy as np
 from ..decode import open_video
 from .builds import assemble
 from .diff import Rect, rect_mask
+from .insets import find_insets
 from .model import SCHEMA_NAME, SCHEMA_VERSION, Slide, SlideSettings, SlidesResult, Span, Step
 from .region import Geometry, find_slide_area, parse_roi
 from .select import Candidate, Picture, compose, encode_png
@@ -92,7 +93,7 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
         info = reader.info
         warnings = list(reader.warnings)
 
-    webcams = _webcams(segments, geo.analysis_size)
+    webcams = _merge_rects(find_insets(seg.activity, _still_picture(segments), geo.analysis_size))
     slides, skipped = assemble(segments, min_duration=settings.min_duration, dedupe=settings.dedupe,
                                webcams=webcams)
     region, source = geo.roi, ("roi" if settings.roi is not None else "full")
@@ -122,3 +123,22 @@ def _webcams(segments: list[Segment], size: tuple[int, int]) -> list[Rect]:
         return []
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=4)
     return [Rect(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3])) for i in range(1, n)]
+
+
+def _still_picture(segments: list[Segment]) -> np.ndarray | None:
+    """The picture of the longest screen state (a still view of the talk, insets included)."""
+    longest = max(segments, key=lambda s: s.duration, default=None)
+    return None if longest is None else longest.image
+
+
+def _merge_rects(rects: list[Rect]) -> list[Rect]:
+    """Join overlapping rectangles (the same inset found twice)."""
+    out: list[Rect] = []
+    for r in rects:
+        for i, o in enumerate(out):
+            if o.overlaps(r):
+                out[i] = o.union(r)
+                break
+        else:
+            out.append(r)
+    return out

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .diff import Change, Rect, change, feature_size, median_image, rect_mask, significant
+from .insets import Activity, find_insets
 from .region import Geometry
 from .select import Candidate, Picture, Reservoir
 
@@ -66,6 +67,8 @@ GROW_MAX_AREA = 0.1
 #: A change that lies within this fraction of the picture width around a playing region belongs to
 #: it (the controls and progress bar of a video player).
 NEXT_TO_PLAYING = 0.05
+#: How often the insets recognised so far are looked for again (seconds of the talk).
+INSET_CHECK = 1.0
 #: Pending samples kept at most (the oldest go first: they can only be a transition).
 MAX_PENDING = 256
 
@@ -165,6 +168,11 @@ class Segmenter:
         self._last_frame: tuple[int, float] = (-1, 0.0)
         self._frame_step = 1 / 25
         self._moved_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.activity = Activity((self.sw, self.sh))
+        #: insets recognised so far (see :mod:`~shotdetect.slides.insets`): left out of everything
+        self.insets: list[Rect] = []
+        self._insets_checked = -np.inf
+        self._activity_from: tuple[float, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- input
     def wants(self, time: float) -> bool:
@@ -183,6 +191,7 @@ class Segmenter:
             self._frame_step = max(1e-4, time - self._last_frame[1])
         self._last_frame = (index, time)
         self.ring.append((index, time, small))
+        self._observe_activity(time, small)
         while len(self.ring) > 2 and (time - self.ring[0][1] > self._ring_seconds or len(self.ring) > 2400):
             self.ring.popleft()
         if image is not None:
@@ -195,6 +204,19 @@ class Segmenter:
         while self.queue and (time >= self.queue[0].time + CALM_WINDOW and index > self.queue[0].index):
             self._process(self.queue.popleft())
 
+    def _observe_activity(self, time: float, small: np.ndarray) -> None:
+        """Movement over the last CALM_WINDOW (or since the previous frame, when frames are sparser),
+        from every decoded frame whatever the sample rate: where insets play."""
+        prev = self._activity_from
+        if prev is None:
+            self._activity_from = (time, small)
+            return
+        if time - prev[0] < CALM_WINDOW - 1e-6:
+            return
+        moved = change(prev[1], small, threshold=MOTION_THRESHOLD, min_size=self.small_feature).mask
+        self.activity.add(moved, time, min(time - prev[0], 2.0))
+        self._activity_from = (time, small)
+
     def finish(self) -> None:
         while self.queue:
             self._process(self.queue.popleft())
@@ -205,7 +227,7 @@ class Segmenter:
     # ----------------------------------------------------------------- helpers
     @property
     def rects(self) -> list[Rect]:
-        return [p.rect for p in self.playing]
+        return [p.rect for p in self.playing] + self.insets
 
     def _frame(self, index: int) -> tuple[int, float, np.ndarray] | None:
         if not self.ring:
@@ -216,10 +238,11 @@ class Segmenter:
         return None
 
     def _ignore(self, rects: list[Rect] | None = None) -> np.ndarray | None:
-        return rect_mask(self.rects if rects is None else rects, (self.ah, self.aw))
+        return rect_mask(self.rects if rects is None else list(rects) + self.insets, (self.ah, self.aw))
 
     def _small_ignore(self, rects: list[Rect] | None = None) -> np.ndarray | None:
-        return rect_mask(self.rects if rects is None else rects, (self.sh, self.sw), self.small_scale)
+        rects = self.rects if rects is None else list(rects) + self.insets
+        return rect_mask(rects, (self.sh, self.sw), self.small_scale)
 
     def _small_box(self, r: Rect) -> Rect:
         return r.scaled(*self.small_scale, (self.sw, self.sh))
@@ -326,6 +349,14 @@ class Segmenter:
         if self.playing:
             self._grow(s)
         calm = self._calm(s)
+        if s.time - self._insets_checked >= INSET_CHECK:
+            self._insets_checked = s.time
+            still = self.seg.ref if self.seg is not None else s.image
+            insets = find_insets(self.activity, still, (self.aw, self.ah))
+            if insets != self.insets:
+                self.insets = insets
+                if self.seg is not None:
+                    self.seg.rects = self.rects
         if calm:  # playing regions that moved while the rest of the screen stood still are alive
             for p in self.playing:
                 if self._moved_in(s, p):
@@ -480,7 +511,7 @@ class Segmenter:
         cover = rect_mask([p.rect for p in playing], (self.ah, self.aw))
         if cover is not None and cover.mean() > DYNAMIC_MAX_AREA:
             return
-        ignore = rect_mask([p.rect for p in playing], (self.ah, self.aw))
+        ignore = self._ignore([p.rect for p in playing])
         if self.seg is not None and not change(self.seg.ref, s.image, ignore).significant:
             self._set_playing(playing)  # a video started playing inside the slide: the state goes on
             self.pending.clear()
