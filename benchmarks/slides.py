@@ -15,7 +15,12 @@ every image to the clean renders (trimmed SSIM >= 0.90 at 320x180):
 * duplicates: images matching an already matched state; incomplete builds: images of an
   intermediate build step whose final step was never matched;
 * mean SSIM: the trimmed SSIM of the matched images; timeline: share of matched images whose time
-  (from the method's timeline) lies within 1 s of a time their state was on screen.
+  (from the method's timeline) lies within 1 s of a time their state was on screen;
+* change-time error (computed here, from the truth's ``transitions`` and the slides timeline): for
+  every change of screen state in the truth, the distance in frames from the nearest state start the
+  method reports (a span, a build step or a skipped state; inside a cross-fade counts as 0) --
+  ``chg err`` is its mean over the changes found within 1 s, ``exact`` the share of changes put on
+  their very frame (or inside their fade), ``late`` the changes with no reported start within 1 s.
 
 Overall figures sum the counts over the talks (micro average); mean SSIM and timeline agreement
 are weighted by matched images. Time is the wall time of each command (interpreter start-up
@@ -101,6 +106,27 @@ def score(scorer: Path, truth: Path, images: Path, timeline: Path, details: bool
     return json.loads(proc.stdout)
 
 
+def change_times(truth: dict, timeline: Path) -> dict:
+    """How far the reported state starts lie from the truth's changes of screen state (frames)."""
+    doc = json.loads(timeline.read_text())
+    fps = truth["fps"]
+    starts = []
+    for sl in doc.get("slides", []):
+        starts += [sp["start_frame"] for sp in sl["spans"]] + [b["start_frame"] for b in sl["builds"]]
+    starts += [sp["start_frame"] for sp in doc.get("skipped", [])]
+    if not starts:  # the baseline has no states
+        return {"changes": 0, "found": 0, "exact": 0, "error_sum": 0.0}
+    errors = []
+    for tr in truth["transitions"]:
+        lo, hi = tr.get("start_frame", tr["frame"]), tr.get("end_frame", tr["frame"])
+        if tr.get("kind") == "cut":
+            lo = hi = tr["frame"]
+        errors.append(min(max(0, lo - f, f - hi) for f in starts))
+    found = [e for e in errors if e <= fps]
+    return {"changes": len(errors), "found": len(found), "exact": sum(e == 0 for e in found),
+            "error_sum": float(sum(found))}
+
+
 def _matched(s: dict) -> int:
     return s["images"] - s["unmatched"]
 
@@ -122,6 +148,11 @@ def summarise(rows: list[dict]) -> dict:
         "mean_ssim": ssim / matched if matched else None,
         "timeline": agree / matched if matched else None,
         "wall": sum(r["wall"] for r in rows), "cpu": sum(r["cpu"] for r in rows),
+        "changes": sum(r["changes"]["changes"] for r in rows),
+        "change_error": (sum(r["changes"]["error_sum"] for r in rows) / found) if (
+            found := sum(r["changes"]["found"] for r in rows)) else None,
+        "exact": (sum(r["changes"]["exact"] for r in rows) / found) if found else None,
+        "late": sum(r["changes"]["changes"] - r["changes"]["found"] for r in rows),
     }
 
 
@@ -130,13 +161,15 @@ def _fmt(v, spec=".3f") -> str:
 
 
 HEADER = (f"{'talk':<14} {'method':<12} {'images':>6} {'recall':>7} {'prec':>6} {'dups':>5} {'incompl':>7} "
-          f"{'unmatch':>7} {'SSIM':>6} {'timeline':>8} {'wall s':>7} {'cpu s':>7}")
+          f"{'unmatch':>7} {'SSIM':>6} {'timeline':>8} {'chg err':>7} {'exact':>5} {'late':>4} {'wall s':>7} "
+          f"{'cpu s':>7}")
 
 
 def _line(name: str, method: str, s: dict) -> str:
     return (f"{name:<14} {method:<12} {s['images']:>6} {_fmt(s['recall']):>7} {_fmt(s['precision']):>6} "
             f"{s['duplicates']:>5} {s['incomplete_builds']:>7} {s['unmatched']:>7} {_fmt(s['mean_ssim']):>6} "
-            f"{_fmt(s['timeline']):>8} {s['wall']:>7.1f} {s['cpu']:>7.1f}")
+            f"{_fmt(s['timeline']):>8} {_fmt(s['change_error'], '.2f'):>7} {_fmt(s['exact'], '.2f'):>5} "
+            f"{s['late']:>4} {s['wall']:>7.1f} {s['cpu']:>7.1f}")
 
 
 def example(path: Path) -> None:
@@ -246,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
                 out.mkdir(parents=True)
                 run = run_method(m, video, out, a.timeout)
                 sc = score(scorer, truth, out / "images", run["timeline"], a.verbose)
-                row = {"talk": name, "method": m, "wall": run["wall"], "cpu": run["cpu"], "score": sc}
+                changes = change_times(doc, run["timeline"])
+                row = {"talk": name, "method": m, "wall": run["wall"], "cpu": run["cpu"], "score": sc,
+                       "changes": changes}
                 results[m].append(row)
                 one = summarise([row])
                 print(_line(name, m, one), flush=True)

@@ -203,17 +203,48 @@ def assemble(segments: list[Segment], *, min_duration: float, dedupe: bool,
 
 
 def _tile(states: list[State], skipped: list[Span]) -> None:
-    """Close the gaps between consecutive states at their middle: a transition belongs half to each.
-    A gap holding a skipped state (clicked through) stays open: neither slide was on screen then."""
-    for a, b in zip(states, states[1:]):
-        a_end, b_start = a.pieces[-1], b.pieces[0]
-        gap = b_start[2] - a_end[3]
-        if not 0 < gap <= JOIN_GAP or any(a_end[3] <= s.start_time < b_start[2] for s in skipped):
+    """Make the slides' spans and the skipped states account for the whole talk, without gaps.
+
+    A short gap between two pictures (a transition) is split at its middle: half to each. A longer
+    one (a video played full screen, a long stretch where nothing stood still) belongs to the
+    picture before it: that is what was on screen when it began. Time before the first picture
+    belongs to the first.
+    """
+    # (start_frame, end_frame, start_time, end_time) pieces in time order, and how to change each
+    items: list[tuple[tuple[int, int, float, float], object, int]] = []
+    for st in states:
+        for i, p in enumerate(st.pieces):
+            items.append((p, st, i))
+    for sp in skipped:
+        items.append(((sp.start_frame, sp.end_frame, sp.start_time, sp.end_time), sp, -1))
+    items.sort(key=lambda it: (it[0][2], it[0][0]))
+
+    def set_piece(it, piece):
+        p, owner, i = it
+        if isinstance(owner, State):
+            owner.pieces[i] = piece
+        else:
+            owner.start_frame, owner.end_frame, owner.start_time, owner.end_time = piece
+
+    if items and (items[0][0][0] > 0 or items[0][0][2] > 0):
+        p = items[0][0]
+        set_piece(items[0], (0, p[1], 0.0, p[3]))
+        items[0] = ((0, p[1], 0.0, p[3]), items[0][1], items[0][2])
+    for k in range(len(items) - 1):
+        (a, b) = items[k][0], items[k + 1][0]
+        gap = b[2] - a[3]
+        if gap <= 0:
             continue
-        mid_frame = (a_end[1] + b_start[0]) // 2
-        mid_time = a_end[3] + gap * ((mid_frame - a_end[1]) / max(1, b_start[0] - a_end[1]))
-        a.pieces[-1] = (a_end[0], mid_frame, a_end[2], mid_time)
-        b.pieces[0] = (mid_frame, b_start[1], mid_time, b_start[3])
+        if gap <= JOIN_GAP:
+            mid_frame = max(a[1], min(b[0], (a[1] + b[0]) // 2))
+            mid_time = a[3] + gap * ((mid_frame - a[1]) / max(1, b[0] - a[1]))
+        else:
+            mid_frame, mid_time = b[0], b[2]
+        na, nb = (a[0], mid_frame, a[2], mid_time), (mid_frame, b[1], mid_time, b[3])
+        set_piece(items[k], na)
+        set_piece(items[k + 1], nb)
+        items[k] = (na, items[k][1], items[k][2])
+        items[k + 1] = (nb, items[k + 1][1], items[k + 1][2])
 
 
 def _slide(number: int, acc: _Acc) -> Slide:

@@ -103,6 +103,10 @@ class _Sample:
     small: np.ndarray
     source: Any
     motion: np.ndarray | None = None  # significant movement around it (small picture coordinates)
+    # (the same, on each side; and the neighbouring frame compared with when it lies further away
+    # than CALM_WINDOW: a sparse capture)
+    sides: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+    sparse: tuple[tuple[int, float, np.ndarray] | None, tuple[int, float, np.ndarray] | None] = (None, None)
 
 
 @dataclass(eq=False)
@@ -192,7 +196,7 @@ class Segmenter:
         self._last_frame = (index, time)
         self.ring.append((index, time, small))
         self._observe_activity(time, small)
-        while len(self.ring) > 2 and (time - self.ring[0][1] > self._ring_seconds or len(self.ring) > 2400):
+        while len(self.ring) > 4 and (time - self.ring[0][1] > self._ring_seconds or len(self.ring) > 2400):
             self.ring.popleft()
         if image is not None:
             if self.lo is None:
@@ -256,24 +260,30 @@ class Segmenter:
             return s.motion
         t = s.time
         before = after = None
-        for idx, tm, sm in self.ring:
+        sparse_before = sparse_after = None
+        for f in self.ring:
+            idx, tm, sm = f
             if idx >= s.index:
                 break
             if tm >= t - CALM_WINDOW - 1e-9 or idx == s.index - 1:
                 before = sm
+                sparse_before = f if tm < t - CALM_WINDOW - 1e-9 else None
                 break
-        for idx, tm, sm in reversed(self.ring):
+        for f in reversed(self.ring):
+            idx, tm, sm = f
             if idx <= s.index:
                 break
             if tm <= t + CALM_WINDOW + 1e-9 or idx == s.index + 1:
                 after = sm
+                sparse_after = f if tm > t + CALM_WINDOW + 1e-9 else None
                 break
+        mb = None if before is None else self._moved(before, s.small)
+        ma = None if after is None else self._moved(s.small, after)
         moving = np.zeros(s.small.shape, bool)
-        if before is not None:
-            moving |= self._moved(before, s.small)
-        if after is not None:
-            moving |= self._moved(s.small, after)
-        s.motion = moving
+        for m in (mb, ma):
+            if m is not None:
+                moving |= m
+        s.motion, s.sides, s.sparse = moving, (mb, ma), (sparse_before, sparse_after)
         return moving
 
     def _moved(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -290,13 +300,40 @@ class Segmenter:
         return m
 
     def _calm(self, s: _Sample, rects: list[Rect] | None = None) -> bool:
-        """Nothing significant moves around ``s`` outside the playing regions."""
+        """Nothing significant moves around ``s`` outside the playing regions.
+
+        In a sparse capture (1 or 2 frames a second) the neighbouring frames lie further away than
+        CALM_WINDOW, and a change between two of them is a cut, not a movement: a frame is calm if the
+        picture held on one side of it (the first or last frame of a picture), or if it differs from
+        both neighbours without being a blend of them (a fade) while the frame before it held (a
+        picture shown for a single frame).
+        """
         motion = self._motion(s)
         if not motion.any():
             return True
         ignore = self._small_ignore(rects)
-        rest = motion if ignore is None else motion & ~ignore
-        return not significant(rest, self.small_feature)[1]
+
+        def moved(m: np.ndarray | None) -> bool:
+            if m is None or not m.any():
+                return False
+            return bool(significant(m if ignore is None else m & ~ignore, self.small_feature)[1])
+
+        mb, ma = moved(s.sides[0]), moved(s.sides[1])
+        if not (mb or ma):
+            return True
+        sb, sa = s.sparse
+        if (mb and sb is None) or (ma and sa is None):
+            return False  # movement within CALM_WINDOW: the screen is moving
+        if not (mb and ma):
+            return True
+        return not _blend(sb[2], s.small, sa[2]) and self._held(sb, ignore)
+
+    def _held(self, f: tuple[int, float, np.ndarray], ignore: np.ndarray | None) -> bool:
+        """Whether frame ``f`` shows the same picture as the frame before it (or is the first)."""
+        prev = self._frame(f[0] - 1)
+        if prev is None:
+            return f[0] == 0
+        return not change(prev[2], f[2], ignore, threshold=MOTION_THRESHOLD, min_size=self.small_feature).significant
 
     def _moved_in(self, s: _Sample, p: _Playing) -> bool:
         """Whether ``s`` shows movement inside region ``p`` (outside smaller playing regions in it)."""
@@ -574,3 +611,19 @@ def _overlap(a: Rect, b: Rect) -> int:
     w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
     h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
     return max(0, w) * max(0, h)
+
+
+def _blend(a: np.ndarray, v: np.ndarray, b: np.ndarray) -> bool:
+    """Whether picture ``v`` is a mix of ``a`` and ``b`` (a frame inside a cross-fade), judged where
+    ``a`` and ``b`` differ."""
+    af, vf, bf = (x.astype(np.float32) for x in (a, v, b))
+    d = bf - af
+    where = np.abs(d) > 2 * MOTION_THRESHOLD
+    if where.sum() < 16:
+        return False
+    dv, dd = (vf - af)[where], d[where]
+    lam = float((dv * dd).sum() / (dd * dd).sum())
+    if not 0.1 <= lam <= 0.9:
+        return False
+    residual = float(np.abs(dv - lam * dd).mean())
+    return residual < 0.25 * float(np.abs(dd).mean())
