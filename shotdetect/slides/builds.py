@@ -205,10 +205,10 @@ def assemble(segments: list[Segment], *, min_duration: float, dedupe: bool,
 def _tile(states: list[State], skipped: list[Span]) -> None:
     """Make the slides' spans and the skipped states account for the whole talk, without gaps.
 
-    A short gap between two pictures (a transition) is split at its middle: half to each. A longer
-    one (a video played full screen, a long stretch where nothing stood still) belongs to the
-    picture before it: that is what was on screen when it began. Time before the first picture
-    belongs to the first.
+    Each picture begins at its own first frame (the change, found frame-exact) and lasts until the
+    next one begins: a gap between two (a transition, a picture that never stood still, a video
+    played full screen) belongs to the picture before it, which is what was on screen when it
+    began. Time before the first picture belongs to the first.
     """
     # (start_frame, end_frame, start_time, end_time) pieces in time order, and how to change each
     items: list[tuple[tuple[int, int, float, float], object, int]] = []
@@ -233,18 +233,11 @@ def _tile(states: list[State], skipped: list[Span]) -> None:
     for k in range(len(items) - 1):
         (a, b) = items[k][0], items[k + 1][0]
         gap = b[2] - a[3]
-        if gap <= 0:
+        if gap <= 0 or b[0] <= a[1]:
             continue
-        if gap <= JOIN_GAP:
-            mid_frame = max(a[1], min(b[0], (a[1] + b[0]) // 2))
-            mid_time = a[3] + gap * ((mid_frame - a[1]) / max(1, b[0] - a[1]))
-        else:
-            mid_frame, mid_time = b[0], b[2]
-        na, nb = (a[0], mid_frame, a[2], mid_time), (mid_frame, b[1], mid_time, b[3])
+        na = (a[0], b[0], a[2], b[2])
         set_piece(items[k], na)
-        set_piece(items[k + 1], nb)
         items[k] = (na, items[k][1], items[k][2])
-        items[k + 1] = (nb, items[k + 1][1], items[k + 1][2])
 
 
 def _slide(number: int, acc: _Acc) -> Slide:

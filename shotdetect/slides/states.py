@@ -383,17 +383,11 @@ class Segmenter:
 
     # ----------------------------------------------------------------- the state machine
     def _process(self, s: _Sample) -> None:
+        if s.time - self._insets_checked >= INSET_CHECK:
+            self._update_insets(s)
         if self.playing:
             self._grow(s)
         calm = self._calm(s)
-        if s.time - self._insets_checked >= INSET_CHECK:
-            self._insets_checked = s.time
-            still = self.seg.ref if self.seg is not None else s.image
-            insets = find_insets(self.activity, still, (self.aw, self.ah))
-            if insets != self.insets:
-                self.insets = insets
-                if self.seg is not None:
-                    self.seg.rects = self.rects
         if calm:  # playing regions that moved while the rest of the screen stood still are alive
             for p in self.playing:
                 if self._moved_in(s, p):
@@ -415,6 +409,16 @@ class Segmenter:
             self._open(s)
         else:
             self._try_playing(s)
+
+    def _update_insets(self, s: _Sample) -> None:
+        """Look again for insets, with what the talk has shown so far."""
+        self._insets_checked = s.time
+        still = self.seg.ref if self.seg is not None else s.image
+        insets = find_insets(self.activity, still, (self.aw, self.ah))
+        if insets != self.insets:
+            self.insets = insets
+            if self.seg is not None:
+                self.seg.rects = self.rects
 
     def _confirmed(self, ch: Change, s: _Sample) -> bool:
         """Whether a change from the reference is real, not a pointer that rested in the reference.
@@ -471,6 +475,9 @@ class Segmenter:
         first = members[0]
         k = next((i for i, p in enumerate(self.pending) if p is first), 0)
         before = self.pending[k - 1] if k > 0 else self.prev_last
+        if before is not self.prev_last and self.prev_last is not None and \
+                _blend(self.prev_last.small, before.small, first.small):
+            before = self.prev_last  # a cross-fade: the change lies where it is half done
         start = self._boundary(before, first) if before is not None else (0, 0.0)
         seg = _Open(ref=s.image.astype(np.float32), first=first, last=s, start=start, rects=self.rects)
         seg.count = len(members)
