@@ -17,7 +17,8 @@ every image to the clean renders (trimmed SSIM >= 0.90 at 320x180):
 * mean SSIM: the trimmed SSIM of the matched images; timeline: share of matched images whose time
   (from the method's timeline) lies within 1 s of a time their state was on screen;
 * change-time error (computed here, from the truth's ``transitions`` and the slides timeline): for
-  every change of screen state in the truth, the distance in frames from the nearest state start the
+  every change to a screen state in the truth that is not a flick (nor back to the picture shown
+  before a flick), the distance in frames from the nearest state start the
   method reports (a span, a build step or a skipped state; inside a cross-fade counts as 0) --
   ``chg err`` is its mean over the changes found within 1 s, ``exact`` the share of changes put on
   their very frame (or inside their fade), ``late`` the changes with no reported start within 1 s.
@@ -117,7 +118,20 @@ def change_times(truth: dict, timeline: Path) -> dict:
     if not starts:  # the baseline has no states
         return {"changes": 0, "found": 0, "exact": 0, "error_sum": 0.0}
     errors = []
+    states = {st["id"]: st for st in truth["states"]}
+
+    def canon(i):
+        while states[i]["same_as"] is not None:
+            i = states[i]["same_as"]
+        return i
+
+    into = {tr["to"]: tr for tr in truth["transitions"]}
     for tr in truth["transitions"]:
+        if states[tr["to"]]["flick"]:  # a picture flicked past is no slide: its start is not reported
+            continue
+        back = into.get(tr["from"]) if states[tr["from"]]["flick"] else None
+        if back is not None and canon(back["from"]) == canon(tr["to"]):
+            continue  # A, a flick, A again: no change of slide at all
         lo, hi = tr.get("start_frame", tr["frame"]), tr.get("end_frame", tr["frame"])
         if tr.get("kind") == "cut":
             lo = hi = tr["frame"]

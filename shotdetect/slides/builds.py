@@ -96,7 +96,7 @@ def _ignore(a: State, b: State, union: bool) -> np.ndarray | None:
         both = ma if mb is None else mb if ma is None else ma | mb
     else:
         both = ma & mb if ma is not None and mb is not None else None
-    cam = mask(_ALWAYS)
+    cam = rect_mask([r.grown(2, (w, h)) for r in _ALWAYS], (h, w))  # (insets end at their found edges)
     if cam is None:
         return both
     return cam if both is None else both | cam

@@ -117,17 +117,18 @@ def find_insets(activity: Activity, still: np.ndarray | None, analysis_size: tup
                    int(np.ceil((ys.max() + 1) * sy)) - int(np.floor(ys.min() * sy)))
         if box.w > MAX_WIDTH * aw or box.h > MAX_HEIGHT * ah:
             continue  # most of the picture moving: not an inset
-        out.append(_to_edges(box, still, (aw, ah)))
+        out.append(_to_edges(box, still, (aw, ah), inward=int(np.ceil(max(sx, sy))) + 1))
     return out
 
 
-def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int]) -> Rect:
+def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int], inward: int = 2) -> Rect:
     """Widen the box of the movement to the inset's own rectangle.
 
     On each side, within a third of the box's size (the part of the inset that never moved: the
     wall behind the speaker), the inset ends at the strongest straight edge -- a grey-level step along
     most of the box's side -- or, failing one, at the picture's border if that is within reach, or
-    a small margin away.
+    a small margin away. The search starts ``inward`` pixels inside the box (a grid cell: the box
+    of the movement is only as fine as the grid).
     """
     w, h = size
     x0, y0, x1, y1 = box.x, box.y, box.x + box.w, box.y + box.h
@@ -151,7 +152,7 @@ def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int]) -> Rec
     def side(start: int, stop: int, border: int, lines: np.ndarray | None, outward: int) -> int:
         # candidate edge positions from just inside the box outward to the reach (a position p is the
         # boundary between line p-1 and line p)
-        lo, hi = (stop, start + 2) if outward < 0 else (start - 2, stop)
+        lo, hi = (stop, start + inward) if outward < 0 else (start - inward, stop)
         lo, hi = max(1, lo), min(hi, lines.shape[1] - 1 if lines is not None else hi)
         found = edge(lines, range(lo, hi + 1)) if lines is not None and hi >= lo else None
         if found is not None:
@@ -166,6 +167,6 @@ def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int]) -> Rec
     cols = None if img is None else img[:, x0:x1].T          # for the top and bottom
     top = side(y0, max(0, y0 - reach_y), 0, cols, -1)
     bottom = side(y1, min(h, y1 + reach_y), h, cols, +1)
-    left, top = max(0, min(left, x0)), max(0, min(top, y0))
-    right, bottom = min(w, max(right, x1)), min(h, max(bottom, y1))
+    left, top = max(0, left), max(0, top)
+    right, bottom = min(w, right), min(h, bottom)
     return Rect(left, top, right - left, bottom - top)

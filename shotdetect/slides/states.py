@@ -217,7 +217,7 @@ class Segmenter:
             return
         if time - prev[0] < CALM_WINDOW - 1e-6:
             return
-        moved = change(prev[1], small, threshold=MOTION_THRESHOLD, min_size=self.small_feature).mask
+        moved = change(prev[1], small, threshold=MOTION_THRESHOLD, min_size=self.small_feature // 2).mask
         self.activity.add(moved, time, min(time - prev[0], 2.0))
         self._activity_from = (time, small)
 
