@@ -37,7 +37,13 @@ GRID_COLUMNS = 40
 #: An inset is at most this share of the picture's width and height (a side-by-side layout is found
 #: by the borders, see :func:`~shotdetect.slides.region.find_slide_area`).
 MAX_WIDTH = 0.45
+#: ... and at least this share of the width wide (and three quarters of it high): the smallest
+#: webcams are 8 % of the width, 4:3.
+MIN_SIZE = 0.075
 MAX_HEIGHT = 0.6
+#: At most this many separate regions may move at once for any of them to count (an inset and a
+#: pointer); more is a slide changing in several places.
+MAX_REGIONS = 2
 #: Grey-level step (analysis picture) that an inset's edge shows, along most of its length.
 EDGE_STEP = 18.0
 EDGE_CONSISTENCY = 0.6
@@ -68,8 +74,9 @@ class Activity:
         h, w = self.shape
         c = self.cell
         cells = motion[:h * c, :w * c].reshape(h, c, w, c).any(axis=(1, 3))
-        if not _one_compact_region(cells):
-            return  # several things moved at once: a slide changing, not an inset moving on its own
+        cells = _lone_regions(cells)
+        if not cells.any():
+            return  # many things moved at once: a slide changing, not an inset moving on its own
         self.seconds[cells] += dt
         np.minimum(self.first, np.where(cells, time, np.inf), out=self.first)
         np.maximum(self.last, np.where(cells, time, -np.inf), out=self.last)
@@ -82,14 +89,19 @@ class Activity:
         return (self.seconds >= INSET_SHARE * self.total) & (self.last - self.first >= spread)
 
 
-def _one_compact_region(cells: np.ndarray) -> bool:
-    """Whether the moving cells form one region no larger than an inset can be."""
+def _lone_regions(cells: np.ndarray) -> np.ndarray:
+    """The moving cells that form a region no larger than an inset can be, when at most two regions
+    moved (an inset and a pointer); none when more did (a slide changing its title and text)."""
     joined = cv2.dilate(cells.astype(np.uint8), np.ones((3, 3), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    if n != 2:
-        return False
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    keep = np.zeros(cells.shape, bool)
+    if n - 1 > MAX_REGIONS:
+        return keep
     h, w = cells.shape
-    return stats[1, cv2.CC_STAT_WIDTH] - 2 <= MAX_WIDTH * w and stats[1, cv2.CC_STAT_HEIGHT] - 2 <= MAX_HEIGHT * h
+    for i in range(1, n):
+        if stats[i, cv2.CC_STAT_WIDTH] - 2 <= MAX_WIDTH * w and stats[i, cv2.CC_STAT_HEIGHT] - 2 <= MAX_HEIGHT * h:
+            keep |= labels == i
+    return keep & cells
 
 
 def find_insets(activity: Activity, still: np.ndarray | None, analysis_size: tuple[int, int]) -> list[Rect]:
@@ -117,7 +129,9 @@ def find_insets(activity: Activity, still: np.ndarray | None, analysis_size: tup
                    int(np.ceil((ys.max() + 1) * sy)) - int(np.floor(ys.min() * sy)))
         if box.w > MAX_WIDTH * aw or box.h > MAX_HEIGHT * ah:
             continue  # most of the picture moving: not an inset
-        out.append(_to_edges(box, still, (aw, ah), inward=int(np.ceil(max(sx, sy))) + 1))
+        r = _to_edges(box, still, (aw, ah), inward=int(np.ceil(max(sx, sy))) + 1)
+        if r.w >= MIN_SIZE * aw and r.h >= 0.75 * MIN_SIZE * aw:  # smaller: a pointer that kept moving about
+            out.append(r)
     return out
 
 
