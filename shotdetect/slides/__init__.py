@@ -93,7 +93,7 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
         info = reader.info
         warnings = list(reader.warnings)
 
-    webcams = _merge_rects(find_insets(seg.activity, _still_picture(segments), geo.analysis_size))
+    webcams = _merge_rects(find_insets(seg.activity, _still_pictures(segments), geo.analysis_size))
     slides, skipped = assemble(segments, min_duration=settings.min_duration, dedupe=settings.dedupe,
                                webcams=webcams)
     region, source = geo.roi, ("roi" if settings.roi is not None else "full")
@@ -125,10 +125,9 @@ def _webcams(segments: list[Segment], size: tuple[int, int]) -> list[Rect]:
     return [Rect(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3])) for i in range(1, n)]
 
 
-def _still_picture(segments: list[Segment]) -> np.ndarray | None:
-    """The picture of the longest screen state (a still view of the talk, insets included)."""
-    longest = max(segments, key=lambda s: s.duration, default=None)
-    return None if longest is None else longest.image
+def _still_pictures(segments: list[Segment], count: int = 4) -> list[np.ndarray]:
+    """The pictures of the longest screen states (still views of the talk, insets included)."""
+    return [s.image for s in sorted(segments, key=lambda s: -s.duration)[:count]]
 
 
 def _merge_rects(rects: list[Rect]) -> list[Rect]:

@@ -199,7 +199,13 @@ def assemble(segments: list[Segment], *, min_duration: float, dedupe: bool,
                     acc.final = view
         acc.visits.append((order, st, view))
         prev = (st, acc)
-    return [_slide(i + 1, acc) for i, acc in enumerate(accs)], skipped
+    slides = [_slide(i + 1, acc) for i, acc in enumerate(accs)]
+    # a picture skipped inside the time a slide stayed on screen (its spans join across it) was a
+    # disturbance of that slide: the slide's span accounts for that time
+    spans = [sp for sl in slides for sp in sl.spans]
+    skipped = [sk for sk in skipped
+               if not any(sp.start_frame <= sk.start_frame and sk.end_frame <= sp.end_frame for sp in spans)]
+    return slides, skipped
 
 
 def _tile(states: list[State], skipped: list[Span]) -> None:

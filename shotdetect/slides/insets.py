@@ -44,6 +44,8 @@ MAX_HEIGHT = 0.6
 #: At most this many separate regions may move at once for any of them to count (an inset and a
 #: pointer); more is a slide changing in several places.
 MAX_REGIONS = 2
+#: An inset shows at least this many of its sides as straight edges or the picture's border.
+MIN_SIDES = 2
 #: Grey-level step (analysis picture) that an inset's edge shows, along most of its length.
 EDGE_STEP = 18.0
 EDGE_CONSISTENCY = 0.6
@@ -104,11 +106,12 @@ def _lone_regions(cells: np.ndarray) -> np.ndarray:
     return keep & cells
 
 
-def find_insets(activity: Activity, still: np.ndarray | None, analysis_size: tuple[int, int]) -> list[Rect]:
+def find_insets(activity: Activity, stills: list[np.ndarray], analysis_size: tuple[int, int]) -> list[Rect]:
     """The insets (analysis coordinates): see the module's rule.
 
-    ``still`` is a still analysis picture of the talk (with the insets in it) used to find their
-    edges; None keeps the boxes of the movement, widened by a margin.
+    ``stills`` are still analysis pictures of the talk (with the insets in them) to find their edges
+    in: the one that shows most of an inset's sides wins (against some slides an unframed inset's
+    edge hardly shows). Without any, the boxes of the movement are widened by a margin.
     """
     cells = activity.active_cells()
     if not cells.any():
@@ -129,20 +132,24 @@ def find_insets(activity: Activity, still: np.ndarray | None, analysis_size: tup
                    int(np.ceil((ys.max() + 1) * sy)) - int(np.floor(ys.min() * sy)))
         if box.w > MAX_WIDTH * aw or box.h > MAX_HEIGHT * ah:
             continue  # most of the picture moving: not an inset
-        r = _to_edges(box, still, (aw, ah), inward=int(np.ceil(max(sx, sy))) + 1)
-        if r.w >= MIN_SIZE * aw and r.h >= 0.75 * MIN_SIZE * aw:  # smaller: a pointer that kept moving about
+        inward = int(np.ceil(max(sx, sy))) + 1
+        r, sides = max((_to_edges(box, still, (aw, ah), inward) for still in (stills or [None])),
+                       key=lambda found: found[1])
+        # smaller, or without the straight sides of a picture: a pointer that kept moving about there
+        if r.w >= MIN_SIZE * aw and r.h >= 0.75 * MIN_SIZE * aw and sides >= MIN_SIDES:
             out.append(r)
     return out
 
 
-def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int], inward: int = 2) -> Rect:
+def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int], inward: int = 2) -> tuple[Rect, int]:
     """Widen the box of the movement to the inset's own rectangle.
 
     On each side, within a third of the box's size (the part of the inset that never moved: the
     wall behind the speaker), the inset ends at the strongest straight edge -- a grey-level step along
     most of the box's side -- or, failing one, at the picture's border if that is within reach, or
     a small margin away. The search starts ``inward`` pixels inside the box (a grid cell: the box
-    of the movement is only as fine as the grid).
+    of the movement is only as fine as the grid). Returns the rectangle and how many of its sides
+    are a straight edge or the picture's border.
     """
     w, h = size
     x0, y0, x1, y1 = box.x, box.y, box.x + box.w, box.y + box.h
@@ -150,6 +157,7 @@ def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int], inward
     reach_y = max(3, int(0.35 * box.h) + 2)
     margin = max(2, int(0.01 * w))
     img = None if still is None else cv2.GaussianBlur(still.astype(np.float32), (3, 3), 0)
+    sides: list[int] = []
 
     def edge(lines: np.ndarray, positions: range) -> int | None:
         """The position among ``positions`` of the strongest consistent step across ``lines``."""
@@ -170,8 +178,10 @@ def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int], inward
         lo, hi = max(1, lo), min(hi, lines.shape[1] - 1 if lines is not None else hi)
         found = edge(lines, range(lo, hi + 1)) if lines is not None and hi >= lo else None
         if found is not None:
+            sides.append(found)
             return found
         if abs(border - start) <= abs(stop - start):
+            sides.append(border)
             return border
         return start + outward * margin
 
@@ -183,4 +193,4 @@ def _to_edges(box: Rect, still: np.ndarray | None, size: tuple[int, int], inward
     bottom = side(y1, min(h, y1 + reach_y), h, cols, +1)
     left, top = max(0, left), max(0, top)
     right, bottom = min(w, right), min(h, bottom)
-    return Rect(left, top, right - left, bottom - top)
+    return Rect(left, top, right - left, bottom - top), len(sides)

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .diff import Change, Rect, change, feature_size, median_image, rect_mask, significant
@@ -351,6 +352,19 @@ class Segmenter:
                     inside[y0:y1, x0:x1] = False
         return bool(inside.any())
 
+    def _stirring(self, s: _Sample, boxes: list[Rect]) -> bool:
+        """Whether anything at all moves inside ``boxes`` (analysis coordinates) around ``s``, however
+        small: the calm test counts only movement as large as a word."""
+        for f in (self._frame(s.index - 1), self._frame(s.index + 1)):
+            if f is None or abs(f[1] - s.time) > CALM_WINDOW + 1e-9:
+                continue  # (a sparse capture: a change between two frames is a cut)
+            moved = cv2.blur(cv2.absdiff(f[2], s.small), (3, 3)) > MOTION_THRESHOLD
+            for b in boxes:
+                r = self._small_box(b)
+                if np.count_nonzero(moved[r.y:r.y + r.h, r.x:r.x + r.w]) >= 2:
+                    return True
+        return False
+
     def _beside_playing(self, boxes: list[Rect]) -> bool:
         """Whether every changed region lies at a playing region (its player's progress bar, controls)."""
         if not self.playing:
@@ -404,6 +418,8 @@ class Segmenter:
             self._member(s, calm)
             return
         self._add_pending(s)
+        if calm and not self._large(ch) and self._stirring(s, ch.boxes):
+            calm = False  # a small change that is still moving: a pointer gliding, not a new word
         if calm:
             self._close(self._boundary(self.seg.last, self.pending[0]))
             self._open(s)
@@ -414,7 +430,7 @@ class Segmenter:
         """Look again for insets, with what the talk has shown so far."""
         self._insets_checked = s.time
         still = self.seg.ref if self.seg is not None else s.image
-        insets = find_insets(self.activity, still, (self.aw, self.ah))
+        insets = find_insets(self.activity, [still], (self.aw, self.ah))
         if insets != self.insets:
             self.insets = insets
             if self.seg is not None:
