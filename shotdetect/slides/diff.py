@@ -154,7 +154,10 @@ def _match_gain(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None) -> np.nd
             gain = min(1.6, max(0.6, gain))
             offset = my - gain * mx
         # refit on the pixels that agree: a picture that changed in places must not skew the fit
-        sel = np.abs(gain * bv + offset - av) < 2 * THRESHOLD
+        agree = np.abs(gain * bv + offset - av) < 2 * THRESHOLD
+        if isinstance(sel, np.ndarray) and np.array_equal(agree, sel):
+            break  # settled
+        sel = agree
     if abs(gain - 1.0) < 1e-3 and abs(offset) < 0.05:
         return b
     return b * np.float32(gain) + np.float32(offset)
