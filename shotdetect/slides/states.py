@@ -373,11 +373,14 @@ class Segmenter:
         zones = [p.rect.grown(near, (self.aw, self.ah)) for p in self.playing]
         return all(any(z.contains(b) for z in zones) for b in boxes)
 
-    def _boundary(self, a: _Sample | None, b: _Sample) -> tuple[int, float]:
-        """First frame after sample ``a`` that shows ``b``'s picture more than ``a``'s."""
+    def _boundary(self, a: _Sample | None, b: _Sample, playing: np.ndarray | None = None) -> tuple[int, float]:
+        """First frame after sample ``a`` that shows ``b``'s picture more than ``a``'s (judged outside
+        the playing regions and ``playing``, small picture coordinates)."""
         if a is None or b.index <= a.index + 1:
             return b.index, b.time
         ignore = self._small_ignore()
+        if playing is not None:
+            ignore = playing if ignore is None else ignore | playing
         ch = change(a.small, b.small, ignore, min_size=1)
         region = ch.diff > MOTION_THRESHOLD
         if ignore is not None:
@@ -482,8 +485,12 @@ class Segmenter:
         # to the previous slide): alive means found just now or moving in the new state's first sample
         self.playing = [p for p in self.playing if p.active >= s.time or self._moved_in(s, p)]
         ignore = self._ignore()
+        earlier = self.pending[:-1] if self.pending and self.pending[-1] is s else self.pending
+        kept_moving = self._kept_moving(earlier, s)
+        if kept_moving is not None:  # (a video that started with the slide, not yet known as playing)
+            ignore = kept_moving if ignore is None else ignore | kept_moving
         members = [s]
-        for p in reversed(self.pending[:-1] if self.pending and self.pending[-1] is s else self.pending):
+        for p in reversed(earlier):
             ch = change(s.image, p.image, ignore)
             if self._large(ch) and not self._beside_playing(ch.boxes):
                 break  # (a pointer elsewhere is no reason to stop)
@@ -491,10 +498,12 @@ class Segmenter:
         first = members[0]
         k = next((i for i, p in enumerate(self.pending) if p is first), 0)
         before = self.pending[k - 1] if k > 0 else self.prev_last
+        playing = None if kept_moving is None else cv2.resize(
+            kept_moving.astype(np.uint8), (self.sw, self.sh), interpolation=cv2.INTER_NEAREST).astype(bool)
         if before is not self.prev_last and self.prev_last is not None and \
-                _blend(self.prev_last.small, before.small, first.small):
+                _blend(self.prev_last.small, before.small, first.small, playing):
             before = self.prev_last  # a cross-fade: the change lies where it is half done
-        start = self._boundary(before, first) if before is not None else (0, 0.0)
+        start = self._boundary(before, first, playing) if before is not None else (0, 0.0)
         seg = _Open(ref=s.image.astype(np.float32), first=first, last=s, start=start, rects=self.rects)
         seg.count = len(members)
         seg.calm_count = 1
@@ -502,6 +511,35 @@ class Segmenter:
         seg.reservoir.offer(Candidate(s.index, s.time, s.source, s.image))
         self.seg = seg
         self.pending.clear()
+
+    def _kept_moving(self, samples: list[_Sample], s: _Sample) -> np.ndarray | None:
+        """Where the picture kept changing from sample to sample, over DYNAMIC_AFTER or longer, up to
+        ``s`` (analysis coordinates), in a part of the picture only: something playing, which says
+        nothing about when the slide changed. None if nowhere."""
+        seq = (samples + [s])[-16:]
+        if len(seq) < 3 or s.time - seq[0].time < DYNAMIC_AFTER:
+            return None
+        first = np.full((self.ah, self.aw), np.inf)
+        last = np.full((self.ah, self.aw), -np.inf)
+        for a, b in zip(seq, seq[1:]):
+            m = change(a.image, b.image).mask
+            if not m.any() or m.mean() > DYNAMIC_MAX_AREA / 2:
+                continue  # nothing, or a transition
+            first[m] = np.minimum(first[m], b.time)
+            last[m] = np.maximum(last[m], b.time)
+        long = (last - first) >= DYNAMIC_AFTER - 1e-6
+        if not long.any():
+            return None
+        # the boxes of the changing parts that kept changing, with the usual margin
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(np.isfinite(first).astype(np.uint8), connectivity=8)
+        keep = set(np.unique(labels[long]).tolist()) - {0}
+        margin = max(2, int(DYNAMIC_MARGIN * self.aw))
+        rects = [Rect(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3])).grown(
+            margin, (self.aw, self.ah)) for i in keep]
+        mask = rect_mask(rects, (self.ah, self.aw))
+        if mask is None or mask.mean() > DYNAMIC_MAX_AREA:
+            return None
+        return mask
 
     def _close(self, end: tuple[int, float]) -> None:
         seg = self.seg
@@ -636,12 +674,14 @@ def _overlap(a: Rect, b: Rect) -> int:
     return max(0, w) * max(0, h)
 
 
-def _blend(a: np.ndarray, v: np.ndarray, b: np.ndarray) -> bool:
+def _blend(a: np.ndarray, v: np.ndarray, b: np.ndarray, ignore: np.ndarray | None = None) -> bool:
     """Whether picture ``v`` is a mix of ``a`` and ``b`` (a frame inside a cross-fade), judged where
-    ``a`` and ``b`` differ."""
+    ``a`` and ``b`` differ (outside ``ignore``)."""
     af, vf, bf = (x.astype(np.float32) for x in (a, v, b))
     d = bf - af
     where = np.abs(d) > 2 * MOTION_THRESHOLD
+    if ignore is not None:
+        where &= ~ignore
     if where.sum() < 16:
         return False
     dv, dd = (vf - af)[where], d[where]
