@@ -41,6 +41,7 @@ Running
     python benchmarks/slides.py                      # all methods, per talk and overall
     python benchmarks/slides.py --only slides -v     # one method, with the per-image verdicts
     python benchmarks/slides.py --json /tmp/slides.json --keep /tmp/slides-out
+    python benchmarks/slides.py --only slides --inset bottom-left:0.22:0     # a webcam over the footer
 """
 
 from __future__ import annotations
@@ -253,6 +254,48 @@ def example(path: Path) -> None:
     print(f"{path}: {sheet.shape[1]}x{sheet.shape[0]}, {len(data) // 1024} KB, {len(result.slides)} slides")
 
 
+def with_inset(truth: Path, spec: str, folder: Path) -> Path:
+    """A copy of a bench talk with a webcam inset of the speaker drawn over every frame (the
+    generator's :class:`~shotdetect.slides.synth.Webcam`, the speaker holding still between
+    movements); its truth is the talk's (the scorer trims the worst 10 % of each picture)."""
+    from fractions import Fraction
+
+    import av
+
+    sys.path.insert(0, str(ROOT))
+    from shotdetect.slides.synth import Webcam, _draw_webcam, _speaker_phase
+
+    parts = spec.split(":")
+    cam = Webcam(parts[0], float(parts[1]), margin=float(parts[2]) if len(parts) > 2 else 0.04,
+                 border=parts[3] != "0" if len(parts) > 3 else True, still=True)
+    doc = json.loads(truth.read_text())
+    src = truth.parent / doc["video"]
+    dst = folder / src.name
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        vs = inp.streams.video[0]
+        rate = vs.average_rate
+        st = out.add_stream("libx264", rate=rate)
+        st.width, st.height, st.pix_fmt = vs.codec_context.width, vs.codec_context.height, "yuv420p"
+        st.options = {"crf": "23", "preset": "ultrafast"}
+        rect = cam.rect((st.width, st.height))
+        for i, frame in enumerate(inp.decode(video=0)):
+            img = frame.to_ndarray(format="bgr24")
+            _draw_webcam(img, rect, _speaker_phase(i / float(rate), True), cam.border)
+            vf = av.VideoFrame.from_ndarray(img, format="bgr24")
+            vf.pts, vf.time_base = i, Fraction(1) / rate
+            for packet in st.encode(vf):
+                out.mux(packet)
+        for packet in st.encode(None):
+            out.mux(packet)
+    for p in truth.parent.iterdir():  # the clean renders the truth names, and the scorer
+        if p.is_dir() or p.name == "score_slides.py":
+            (folder / p.name).unlink(missing_ok=True)
+            (folder / p.name).symlink_to(p)
+    (folder / truth.name).write_text(json.dumps(doc))
+    print(f"{truth.name.removesuffix('.truth.json')}: webcam inset at {list(rect)}", file=sys.stderr)
+    return folder / truth.name
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--example", type=Path, metavar="PNG",
@@ -263,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep each method's images under this folder")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("-v", "--verbose", action="store_true", help="per-image verdicts that are not plain hits")
+    ap.add_argument("--talk", metavar="TEXT", help="only the talks whose name contains TEXT")
+    ap.add_argument("--inset", metavar="CORNER:WIDTH[:MARGIN[:FRAMED]]",
+                    help="instead of the talks as they are, each with a generated webcam inset of the speaker "
+                         "drawn over it (e.g. bottom-left:0.22:0 -- over the footer; FRAMED 0 or 1)")
     a = ap.parse_args(argv)
     if a.example:
         example(a.example)
@@ -274,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     if not truths:
         print(f"no benchmark talks in {a.bench}; nothing to do", file=sys.stderr)
         return 0
+    if a.talk:
+        truths = [t for t in truths if a.talk in t.name]
+    inset_dir = None
+    if a.inset:
+        inset_dir = Path(tempfile.mkdtemp(prefix="slides-bench-inset-"))
+        truths = [with_inset(t, a.inset, inset_dir) for t in truths]
     methods = [m.strip() for m in a.only.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -312,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if a.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+        if inset_dir is not None:
+            shutil.rmtree(inset_dir, ignore_errors=True)
     if a.json:
         a.json.write_text(json.dumps({"overall": overall, "runs": results}, indent=1, default=str))
     return 0
