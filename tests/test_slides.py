@@ -135,6 +135,13 @@ def test_talk_default(result, talk):
     # the flick was skipped, and it is the only thing skipped
     assert len(res.skipped) == 1 and 17.0 <= res.skipped[0].start_time <= 17.5
     assert res.region_source == "full" and not res.webcams
+    # the video playing inside the demo slide is said where it was, for that slide only
+    fx, fy, fw, fh = DEMO.video
+    video = (fx * 640, fy * 360, fw * 640, fh * 360)
+    assert [len(s.playing) for s in res.slides] == [0, 0, 1, 0, 0, 0]
+    r = res.slides[2].playing[0]
+    assert r.x <= video[0] and r.y <= video[1] and r.x + r.w >= video[0] + video[2] and r.y + r.h >= video[1] + video[3]
+    assert r.w * r.h <= 2 * video[2] * video[3]
     # pictures are full size and taken from the slide's own time
     for slide, step in res.images():
         assert step.picture.size == (640, 360)

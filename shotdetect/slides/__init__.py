@@ -91,6 +91,8 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
     webcams = _merge_rects(find_insets(seg.activity, _still_pictures(segments), geo.analysis_size))
     slides, skipped = assemble(segments, min_duration=settings.min_duration, dedupe=settings.dedupe,
                                webcams=webcams)
+    for slide in slides:  # (analysis coordinates until now)
+        slide.playing = [geo.to_display(r, geo.analysis_size) for r in slide.playing]
     region, source = geo.roi, ("roi" if settings.roi is not None else "full")
     if settings.roi is None and settings.auto_area and seg.lo is not None:
         area = find_slide_area(seg.lo, seg.hi, webcams)

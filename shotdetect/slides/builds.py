@@ -262,4 +262,15 @@ def _slide(number: int, acc: _Acc) -> Slide:
             else:
                 spans.append(Span(p[0], p[1], p[2], p[3]))
             last_order = order
-    return Slide(number=number, steps=steps, spans=spans, same_as=acc.same_as)
+    playing: list[Rect] = []
+    for _, st, _ in acc.visits:
+        for r in st.rects:
+            if any(r.overlaps(c) for c in _ALWAYS):
+                continue  # an inset: reported once for the talk
+            for i, o in enumerate(playing):
+                if o.overlaps(r):
+                    playing[i] = o.union(r)
+                    break
+            else:
+                playing.append(r)
+    return Slide(number=number, steps=steps, spans=spans, same_as=acc.same_as, playing=playing)
