@@ -32,6 +32,9 @@ __all__ = ["assemble", "State", "JOIN_GAP"]
 #: Two times the same slide was on screen are one span if no more than this many seconds (a
 #: transition, a skipped flick) lie between them.
 JOIN_GAP = 2.0
+#: Two states agree "everywhere else" than where a video played in either only if that leaves at
+#: least half of the picture to compare.
+UNION_MAX_AREA = 0.5
 
 
 @dataclass
@@ -110,8 +113,11 @@ def _kind(a: State, b: State) -> str:
     adds to the other is judged only outside regions that played in both: a slide whose content
     covers the place where the previous slide's video played does not merely remove content.
     """
-    if (a.rects or b.rects) and relation(a.image, b.image, _ignore(a, b, True)).kind == "same":
-        return "same"
+    if a.rects or b.rects:
+        union = _ignore(a, b, True)
+        # (not when the regions cover most of the picture: too little is left to tell slides apart)
+        if union is not None and union.mean() <= UNION_MAX_AREA and relation(a.image, b.image, union).kind == "same":
+            return "same"
     return relation(a.image, b.image, _ignore(a, b, False)).kind
 
 
