@@ -15,7 +15,13 @@ every image to the clean renders (trimmed SSIM >= 0.90 at 320x180):
 * duplicates: images matching an already matched state; incomplete builds: images of an
   intermediate build step whose final step was never matched;
 * mean SSIM: the trimmed SSIM of the matched images; timeline: share of matched images whose time
-  (from the method's timeline) lies within 1 s of a time their state was on screen.
+  (from the method's timeline) lies within 1 s of a time their state was on screen;
+* change-time error (computed here, from the truth's ``transitions`` and the slides timeline): for
+  every change to a screen state in the truth that is not a flick (nor back to the picture shown
+  before a flick), the distance in frames from the nearest state start the
+  method reports (a span, a build step or a skipped state; inside a cross-fade counts as 0) --
+  ``chg err`` is its mean over the changes found within 1 s, ``exact`` the share of changes put on
+  their very frame (or inside their fade), ``late`` the changes with no reported start within 1 s.
 
 Overall figures sum the counts over the talks (micro average); mean SSIM and timeline agreement
 are weighted by matched images. Time is the wall time of each command (interpreter start-up
@@ -35,6 +41,7 @@ Running
     python benchmarks/slides.py                      # all methods, per talk and overall
     python benchmarks/slides.py --only slides -v     # one method, with the per-image verdicts
     python benchmarks/slides.py --json /tmp/slides.json --keep /tmp/slides-out
+    python benchmarks/slides.py --only slides --inset bottom-left:0.22:0     # a webcam over the footer
 """
 
 from __future__ import annotations
@@ -101,6 +108,40 @@ def score(scorer: Path, truth: Path, images: Path, timeline: Path, details: bool
     return json.loads(proc.stdout)
 
 
+def change_times(truth: dict, timeline: Path) -> dict:
+    """How far the reported state starts lie from the truth's changes of screen state (frames)."""
+    doc = json.loads(timeline.read_text())
+    fps = truth["fps"]
+    starts = []
+    for sl in doc.get("slides", []):
+        starts += [sp["start_frame"] for sp in sl["spans"]] + [b["start_frame"] for b in sl["builds"]]
+    starts += [sp["start_frame"] for sp in doc.get("skipped", [])]
+    if not starts:  # the baseline has no states
+        return {"changes": 0, "found": 0, "exact": 0, "error_sum": 0.0}
+    errors = []
+    states = {st["id"]: st for st in truth["states"]}
+
+    def canon(i):
+        while states[i]["same_as"] is not None:
+            i = states[i]["same_as"]
+        return i
+
+    into = {tr["to"]: tr for tr in truth["transitions"]}
+    for tr in truth["transitions"]:
+        if states[tr["to"]]["flick"]:  # a picture flicked past is no slide: its start is not reported
+            continue
+        back = into.get(tr["from"]) if states[tr["from"]]["flick"] else None
+        if back is not None and canon(back["from"]) == canon(tr["to"]):
+            continue  # A, a flick, A again: no change of slide at all
+        lo, hi = tr.get("start_frame", tr["frame"]), tr.get("end_frame", tr["frame"])
+        if tr.get("kind") == "cut":
+            lo = hi = tr["frame"]
+        errors.append(min(max(0, lo - f, f - hi) for f in starts))
+    found = [e for e in errors if e <= fps]
+    return {"changes": len(errors), "found": len(found), "exact": sum(e == 0 for e in found),
+            "error_sum": float(sum(found))}
+
+
 def _matched(s: dict) -> int:
     return s["images"] - s["unmatched"]
 
@@ -122,6 +163,11 @@ def summarise(rows: list[dict]) -> dict:
         "mean_ssim": ssim / matched if matched else None,
         "timeline": agree / matched if matched else None,
         "wall": sum(r["wall"] for r in rows), "cpu": sum(r["cpu"] for r in rows),
+        "changes": sum(r["changes"]["changes"] for r in rows),
+        "change_error": (sum(r["changes"]["error_sum"] for r in rows) / found) if (
+            found := sum(r["changes"]["found"] for r in rows)) else None,
+        "exact": (sum(r["changes"]["exact"] for r in rows) / found) if found else None,
+        "late": sum(r["changes"]["changes"] - r["changes"]["found"] for r in rows),
     }
 
 
@@ -130,13 +176,15 @@ def _fmt(v, spec=".3f") -> str:
 
 
 HEADER = (f"{'talk':<14} {'method':<12} {'images':>6} {'recall':>7} {'prec':>6} {'dups':>5} {'incompl':>7} "
-          f"{'unmatch':>7} {'SSIM':>6} {'timeline':>8} {'wall s':>7} {'cpu s':>7}")
+          f"{'unmatch':>7} {'SSIM':>6} {'timeline':>8} {'chg err':>7} {'exact':>5} {'late':>4} {'wall s':>7} "
+          f"{'cpu s':>7}")
 
 
 def _line(name: str, method: str, s: dict) -> str:
     return (f"{name:<14} {method:<12} {s['images']:>6} {_fmt(s['recall']):>7} {_fmt(s['precision']):>6} "
             f"{s['duplicates']:>5} {s['incomplete_builds']:>7} {s['unmatched']:>7} {_fmt(s['mean_ssim']):>6} "
-            f"{_fmt(s['timeline']):>8} {s['wall']:>7.1f} {s['cpu']:>7.1f}")
+            f"{_fmt(s['timeline']):>8} {_fmt(s['change_error'], '.2f'):>7} {_fmt(s['exact'], '.2f'):>5} "
+            f"{s['late']:>4} {s['wall']:>7.1f} {s['cpu']:>7.1f}")
 
 
 def example(path: Path) -> None:
@@ -206,6 +254,48 @@ def example(path: Path) -> None:
     print(f"{path}: {sheet.shape[1]}x{sheet.shape[0]}, {len(data) // 1024} KB, {len(result.slides)} slides")
 
 
+def with_inset(truth: Path, spec: str, folder: Path) -> Path:
+    """A copy of a bench talk with a webcam inset of the speaker drawn over every frame (the
+    generator's :class:`~shotdetect.slides.synth.Webcam`, the speaker holding still between
+    movements); its truth is the talk's (the scorer trims the worst 10 % of each picture)."""
+    from fractions import Fraction
+
+    import av
+
+    sys.path.insert(0, str(ROOT))
+    from shotdetect.slides.synth import Webcam, _draw_webcam, _speaker_phase
+
+    parts = spec.split(":")
+    cam = Webcam(parts[0], float(parts[1]), margin=float(parts[2]) if len(parts) > 2 else 0.04,
+                 border=parts[3] != "0" if len(parts) > 3 else True, still=True)
+    doc = json.loads(truth.read_text())
+    src = truth.parent / doc["video"]
+    dst = folder / src.name
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        vs = inp.streams.video[0]
+        rate = vs.average_rate
+        st = out.add_stream("libx264", rate=rate)
+        st.width, st.height, st.pix_fmt = vs.codec_context.width, vs.codec_context.height, "yuv420p"
+        st.options = {"crf": "23", "preset": "ultrafast"}
+        rect = cam.rect((st.width, st.height))
+        for i, frame in enumerate(inp.decode(video=0)):
+            img = frame.to_ndarray(format="bgr24")
+            _draw_webcam(img, rect, _speaker_phase(i / float(rate), True), cam.border)
+            vf = av.VideoFrame.from_ndarray(img, format="bgr24")
+            vf.pts, vf.time_base = i, Fraction(1) / rate
+            for packet in st.encode(vf):
+                out.mux(packet)
+        for packet in st.encode(None):
+            out.mux(packet)
+    for p in truth.parent.iterdir():  # the clean renders the truth names, and the scorer
+        if p.is_dir() or p.name == "score_slides.py":
+            (folder / p.name).unlink(missing_ok=True)
+            (folder / p.name).symlink_to(p)
+    (folder / truth.name).write_text(json.dumps(doc))
+    print(f"{truth.name.removesuffix('.truth.json')}: webcam inset at {list(rect)}", file=sys.stderr)
+    return folder / truth.name
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--example", type=Path, metavar="PNG",
@@ -216,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep each method's images under this folder")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("-v", "--verbose", action="store_true", help="per-image verdicts that are not plain hits")
+    ap.add_argument("--talk", metavar="TEXT", help="only the talks whose name contains TEXT")
+    ap.add_argument("--inset", metavar="CORNER:WIDTH[:MARGIN[:FRAMED]]",
+                    help="instead of the talks as they are, each with a generated webcam inset of the speaker "
+                         "drawn over it (e.g. bottom-left:0.22:0 -- over the footer; FRAMED 0 or 1)")
     a = ap.parse_args(argv)
     if a.example:
         example(a.example)
@@ -227,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     if not truths:
         print(f"no benchmark talks in {a.bench}; nothing to do", file=sys.stderr)
         return 0
+    if a.talk:
+        truths = [t for t in truths if a.talk in t.name]
+    inset_dir = None
+    if a.inset:
+        inset_dir = Path(tempfile.mkdtemp(prefix="slides-bench-inset-"))
+        truths = [with_inset(t, a.inset, inset_dir) for t in truths]
     methods = [m.strip() for m in a.only.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -246,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
                 out.mkdir(parents=True)
                 run = run_method(m, video, out, a.timeout)
                 sc = score(scorer, truth, out / "images", run["timeline"], a.verbose)
-                row = {"talk": name, "method": m, "wall": run["wall"], "cpu": run["cpu"], "score": sc}
+                changes = change_times(doc, run["timeline"])
+                row = {"talk": name, "method": m, "wall": run["wall"], "cpu": run["cpu"], "score": sc,
+                       "changes": changes}
                 results[m].append(row)
                 one = summarise([row])
                 print(_line(name, m, one), flush=True)
@@ -263,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if a.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+        if inset_dir is not None:
+            shutil.rmtree(inset_dir, ignore_errors=True)
     if a.json:
         a.json.write_text(json.dumps({"overall": overall, "runs": results}, indent=1, default=str))
     return 0

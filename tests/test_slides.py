@@ -16,7 +16,7 @@ import pytest
 from shotdetect.errors import UsageError
 from shotdetect.slides import SlideSettings, extract_slides, parse_roi
 from shotdetect.slides.select import decode_png
-from shotdetect.slides.synth import Shown, Slide, render_talk
+from shotdetect.slides.synth import Shown, Slide, Webcam, render_talk
 
 TITLE = Slide("Welcome to the talk", ["Jane Doe, Example University"])
 OUTLINE = Slide("Outline", ["Motivation and background", "Method overview", "Results on three datasets"])
@@ -70,7 +70,7 @@ def _which(image: np.ndarray, truth: dict, keys: list) -> tuple:
     if truth.get("webcam"):
         x, y, w, h = truth["webcam"]
         sx, sy = g.shape[1] / truth["size"][0], g.shape[0] / truth["size"][1]
-        valid[int(y * sy) - 2:int((y + h) * sy) + 2, int(x * sx) - 2:int((x + w) * sx) + 2] = False
+        valid[max(0, int(y * sy) - 2):int((y + h) * sy) + 2, max(0, int(x * sx) - 2):int((x + w) * sx) + 2] = False
     errs = []
     for key, pic in zip(keys, truth["pictures"]):
         ref = _gray(pic)
@@ -78,7 +78,7 @@ def _which(image: np.ndarray, truth: dict, keys: list) -> tuple:
         if key[0].video:  # where the slide's video plays, anything goes
             fx, fy, fw, fh = key[0].video
             h, w = g.shape
-            ok[int(fy * h) - 2:int((fy + fh) * h) + 2, int(fx * w) - 2:int((fx + fw) * w) + 2] = False
+            ok[max(0, int(fy * h) - 2):int((fy + fh) * h) + 2, max(0, int(fx * w) - 2):int((fx + fw) * w) + 2] = False
         gain = float(np.clip(np.polyfit(g[ok], ref[ok], 1)[0], 0.85, 1.15))
         offset = float((ref[ok] - gain * g[ok]).mean())
         errs.append(float(np.abs(g * gain + offset - ref)[ok].mean()))
@@ -111,9 +111,11 @@ def _check_talk(res, truth, tol=0.35):
     # the revisit: two spans, recorded, not exported twice
     assert outline.revisits == 1
     starts = [sp.start_time for sp in outline.spans]
-    assert abs(starts[0] - 3.0) <= tol and abs(starts[1] - 20.5) <= 0.6
-    # every slide's first span starts where the truth says (a fade: anywhere inside it)
     fps = truth["fps"]
+    back = [st for st in truth["states"] if st["slide"] == OUTLINE.title][-1]  # the revisit
+    assert abs(starts[0] - 3.0) <= tol
+    assert back["start_frame"] / fps - tol <= starts[1] <= (back["start_frame"] + back["fade_frames"]) / fps + tol
+    # every slide's first span starts where the truth says (a fade: anywhere inside it)
     keys = _keys()
     firsts = {}
     for st in truth["states"]:
@@ -133,6 +135,13 @@ def test_talk_default(result, talk):
     # the flick was skipped, and it is the only thing skipped
     assert len(res.skipped) == 1 and 17.0 <= res.skipped[0].start_time <= 17.5
     assert res.region_source == "full" and not res.webcams
+    # the video playing inside the demo slide is said where it was, for that slide only
+    fx, fy, fw, fh = DEMO.video
+    video = (fx * 640, fy * 360, fw * 640, fh * 360)
+    assert [len(s.playing) for s in res.slides] == [0, 0, 1, 0, 0, 0]
+    r = res.slides[2].playing[0]
+    assert r.x <= video[0] and r.y <= video[1] and r.x + r.w >= video[0] + video[2] and r.y + r.h >= video[1] + video[3]
+    assert r.w * r.h <= 2 * video[2] * video[3]
     # pictures are full size and taken from the slide's own time
     for slide, step in res.images():
         assert step.picture.size == (640, 360)
@@ -155,6 +164,77 @@ def test_webcam_inset_is_not_a_slide(webcam_talk):
         assert len(res.webcams) == 1
         m = res.webcams[0]
         assert x - 12 <= m.x and m.x + m.w <= x + w + 12 and y - 12 <= m.y and m.y + m.h <= y + h + 12
+
+
+def _overlap(a, b) -> float:
+    """Intersection over union of two x, y, w, h rectangles."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
+
+
+# Webcam insets anywhere: every corner, 8-35 % of the width, over the title bar or the footer (no
+# margin) or a little inside, framed or not; the speaker holds still for seconds between movements,
+# so the inset must be known from how it behaved before, not from moving at the moment.
+INSETS = [
+    Webcam("top-right", 0.2, margin=0.0),                   # over the title bar
+    Webcam("bottom-left", 0.35, margin=0.0, border=False),  # over the footer, unframed
+    Webcam("bottom-left", 0.2, margin=0.03),
+    Webcam("bottom-right", 0.35, margin=0.03, border=False),
+    Webcam("top-right", 0.35, margin=0.03, border=False),
+    Webcam("top-left", 0.08, margin=0.0),                   # small: moves too little to matter
+]
+
+
+@pytest.mark.parametrize("cam", INSETS, ids=lambda c: f"{c.corner}-{int(c.width * 100)}")
+@pytest.mark.parametrize("rate", [None, 1.0])
+def test_insets_anywhere(tmp_path, cam, rate, request):
+    if rate is None and cam.corner == "bottom-right" and cam.width == 0.35:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "the title slide comes out twice: the speaker moved before the inset was known (the first "
+            "3 s), splitting the slide, and the pointer rests at another place in each half")))
+    cam = Webcam(cam.corner, cam.width, margin=cam.margin, border=cam.border, still=True)
+    path = tmp_path / "inset.mp4"
+    truth = render_talk(path, TALK, webcam=cam, seed=int(cam.width * 100) + len(cam.corner))
+    res = extract_slides(path, SlideSettings(sample_rate=rate))
+    _check_talk(res, truth, tol=1.0)
+    if cam.width >= 0.2:  # found from its behaviour, reported where it is (display pixels)
+        assert len(res.webcams) == 1 and _overlap(res.webcams[0].as_list(), truth["webcam"]) >= 0.7, \
+            (res.webcams, truth["webcam"])
+    doc = res.to_dict()
+    assert [sorted(w) for w in doc["webcams"]] == [["h", "w", "x", "y"]] * len(res.webcams)
+
+
+LOW_RATE_TALK = [Shown(TITLE, 3), Shown(OUTLINE, 2, bullets=1), Shown(OUTLINE, 2, bullets=2), Shown(OUTLINE, 3),
+                 Shown(DEMO, 4), Shown(RESULTS, 3), Shown(FLICK, 0.5), Shown(RESULTS2, 2), Shown(THANKS, 1)]
+
+
+@pytest.mark.parametrize("fps", [1, 2])
+@pytest.mark.parametrize("webcam", [False, True])
+def test_one_and_two_frames_per_second(tmp_path, fps, webcam):
+    """Screen captures at 1 and 2 fps: every picture on screen for at least the minimum duration is
+    a slide (at 1 fps the half-second flick lasts a whole frame: 1 s), from its first frame; the
+    spans and skipped pictures account for the whole talk."""
+    path = tmp_path / "low.mp4"
+    cam = Webcam("bottom-left", 0.25, margin=0.0, still=True) if webcam else False
+    truth = render_talk(path, LOW_RATE_TALK, fps=fps, webcam=cam, seed=fps)
+    res = extract_slides(path)
+    keys = list(dict.fromkeys(st.key for st in LOW_RATE_TALK))
+    got = [_which(decode_png(step.picture.png), truth, keys)[0] for _, step in res.images()]
+    expected = [(TITLE, 1), (OUTLINE, 3), (DEMO, 1), (RESULTS, 3)] + ([(FLICK, 2)] if fps == 1 else []) + \
+        [(RESULTS2, 3), (THANKS, 1)]
+    assert got == expected, [(k[0].title, k[1]) for k in got]
+    assert [s.step for s in res.slides[1].steps] == [1, 2, 3]
+    firsts = [s.spans[0].start_frame for s in res.slides]
+    starts = [st["start_frame"] for st in truth["states"] if st["fade_frames"] == 0]
+    assert all(f in starts for f in firsts), (firsts, starts)
+    pieces = sorted([(sp.start_frame, sp.end_frame) for s in res.slides for sp in s.spans]
+                    + [(sp.start_frame, sp.end_frame) for sp in res.skipped])
+    assert pieces[0][0] == 0 and pieces[-1][1] == truth["frames"]
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:])), pieces
+    if webcam:
+        assert len(res.webcams) == 1 and _overlap(res.webcams[0].as_list(), truth["webcam"]) >= 0.7
 
 
 def test_keep_builds_and_no_dedupe(talk):

@@ -9,6 +9,7 @@ second analysed):
 
 ``region.py``   the analysed region (``--roi``) and the slide area (borders, webcam) for the images
 ``states.py``   the stream cut into screen states, ignoring pointers, noise and playing regions
+``insets.py``   webcams and other insets, recognised from how they behave over the talk
 ``select.py``   one clean picture per state: a median of its still frames
 ``builds.py``   states -> slides: clicking through, builds, revisits
 ``diff.py``     the picture comparison all of them use
@@ -20,12 +21,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 
 from ..decode import open_video
 from .builds import assemble
-from .diff import Rect, rect_mask
+from .diff import Rect
+from .insets import find_insets
 from .model import SCHEMA_NAME, SCHEMA_VERSION, Slide, SlideSettings, SlidesResult, Span, Step
 from .region import Geometry, find_slide_area, parse_roi
 from .select import Candidate, Picture, compose, encode_png
@@ -33,11 +34,6 @@ from .states import Segment, Segmenter
 
 __all__ = ["extract_slides", "SlideSettings", "SlidesResult", "Slide", "Step", "Span", "Rect", "parse_roi",
            "SCHEMA_NAME", "SCHEMA_VERSION"]
-
-#: A playing region present for at least this fraction of the talk is a webcam inset (not a video
-#: inside one slide): reported, and allowed in the margin that the automatic slide area crops off.
-WEBCAM_SHARE = 0.5
-
 
 def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None = None, *,
                    progress: Callable[[int, int | None], None] | None = None) -> SlidesResult:
@@ -92,9 +88,11 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
         info = reader.info
         warnings = list(reader.warnings)
 
-    webcams = _webcams(segments, geo.analysis_size)
+    webcams = _merge_rects(find_insets(seg.activity, _still_pictures(segments), geo.analysis_size))
     slides, skipped = assemble(segments, min_duration=settings.min_duration, dedupe=settings.dedupe,
                                webcams=webcams)
+    for slide in slides:  # (analysis coordinates until now)
+        slide.playing = [geo.to_display(r, geo.analysis_size) for r in slide.playing]
     region, source = geo.roi, ("roi" if settings.roi is not None else "full")
     if settings.roi is None and settings.auto_area and seg.lo is not None:
         area = find_slide_area(seg.lo, seg.hi, webcams)
@@ -107,18 +105,19 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
                         analysed_frames=analysed, frames=frames, warnings=warnings)
 
 
-def _webcams(segments: list[Segment], size: tuple[int, int]) -> list[Rect]:
-    """Playing regions present for at least WEBCAM_SHARE of the analysed time."""
-    total = sum(s.duration for s in segments)
-    if total <= 0:
-        return []
-    cover = np.zeros((size[1], size[0]), np.float64)
-    for s in segments:
-        m = rect_mask(s.rects, cover.shape)
-        if m is not None:
-            cover[m] += s.duration
-    mask = cover >= WEBCAM_SHARE * total
-    if not mask.any():
-        return []
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=4)
-    return [Rect(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3])) for i in range(1, n)]
+def _still_pictures(segments: list[Segment], count: int = 4) -> list[np.ndarray]:
+    """The pictures of the longest screen states (still views of the talk, insets included)."""
+    return [s.image for s in sorted(segments, key=lambda s: -s.duration)[:count]]
+
+
+def _merge_rects(rects: list[Rect]) -> list[Rect]:
+    """Join overlapping rectangles (the same inset found twice)."""
+    out: list[Rect] = []
+    for r in rects:
+        for i, o in enumerate(out):
+            if o.overlaps(r):
+                out[i] = o.union(r)
+                break
+        else:
+            out.append(r)
+    return out

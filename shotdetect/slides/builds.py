@@ -32,6 +32,9 @@ __all__ = ["assemble", "State", "JOIN_GAP"]
 #: Two times the same slide was on screen are one span if no more than this many seconds (a
 #: transition, a skipped flick) lie between them.
 JOIN_GAP = 2.0
+#: Two states agree "everywhere else" than where a video played in either only if that leaves at
+#: least half of the picture to compare.
+UNION_MAX_AREA = 0.5
 
 
 @dataclass
@@ -96,7 +99,7 @@ def _ignore(a: State, b: State, union: bool) -> np.ndarray | None:
         both = ma if mb is None else mb if ma is None else ma | mb
     else:
         both = ma & mb if ma is not None and mb is not None else None
-    cam = mask(_ALWAYS)
+    cam = rect_mask([r.grown(2, (w, h)) for r in _ALWAYS], (h, w))  # (insets end at their found edges)
     if cam is None:
         return both
     return cam if both is None else both | cam
@@ -110,8 +113,11 @@ def _kind(a: State, b: State) -> str:
     adds to the other is judged only outside regions that played in both: a slide whose content
     covers the place where the previous slide's video played does not merely remove content.
     """
-    if (a.rects or b.rects) and relation(a.image, b.image, _ignore(a, b, True)).kind == "same":
-        return "same"
+    if a.rects or b.rects:
+        union = _ignore(a, b, True)
+        # (not when the regions cover most of the picture: too little is left to tell slides apart)
+        if union is not None and union.mean() <= UNION_MAX_AREA and relation(a.image, b.image, union).kind == "same":
+            return "same"
     return relation(a.image, b.image, _ignore(a, b, False)).kind
 
 
@@ -199,21 +205,51 @@ def assemble(segments: list[Segment], *, min_duration: float, dedupe: bool,
                     acc.final = view
         acc.visits.append((order, st, view))
         prev = (st, acc)
-    return [_slide(i + 1, acc) for i, acc in enumerate(accs)], skipped
+    slides = [_slide(i + 1, acc) for i, acc in enumerate(accs)]
+    # a picture skipped inside the time a slide stayed on screen (its spans join across it) was a
+    # disturbance of that slide: the slide's span accounts for that time
+    spans = [sp for sl in slides for sp in sl.spans]
+    skipped = [sk for sk in skipped
+               if not any(sp.start_frame <= sk.start_frame and sk.end_frame <= sp.end_frame for sp in spans)]
+    return slides, skipped
 
 
 def _tile(states: list[State], skipped: list[Span]) -> None:
-    """Close the gaps between consecutive states at their middle: a transition belongs half to each.
-    A gap holding a skipped state (clicked through) stays open: neither slide was on screen then."""
-    for a, b in zip(states, states[1:]):
-        a_end, b_start = a.pieces[-1], b.pieces[0]
-        gap = b_start[2] - a_end[3]
-        if not 0 < gap <= JOIN_GAP or any(a_end[3] <= s.start_time < b_start[2] for s in skipped):
+    """Make the slides' spans and the skipped states account for the whole talk, without gaps.
+
+    Each picture begins at its own first frame (the change, found frame-exact) and lasts until the
+    next one begins: a gap between two (a transition, a picture that never stood still, a video
+    played full screen) belongs to the picture before it, which is what was on screen when it
+    began. Time before the first picture belongs to the first.
+    """
+    # (start_frame, end_frame, start_time, end_time) pieces in time order, and how to change each
+    items: list[tuple[tuple[int, int, float, float], object, int]] = []
+    for st in states:
+        for i, p in enumerate(st.pieces):
+            items.append((p, st, i))
+    for sp in skipped:
+        items.append(((sp.start_frame, sp.end_frame, sp.start_time, sp.end_time), sp, -1))
+    items.sort(key=lambda it: (it[0][2], it[0][0]))
+
+    def set_piece(it, piece):
+        p, owner, i = it
+        if isinstance(owner, State):
+            owner.pieces[i] = piece
+        else:
+            owner.start_frame, owner.end_frame, owner.start_time, owner.end_time = piece
+
+    if items and (items[0][0][0] > 0 or items[0][0][2] > 0):
+        p = items[0][0]
+        set_piece(items[0], (0, p[1], 0.0, p[3]))
+        items[0] = ((0, p[1], 0.0, p[3]), items[0][1], items[0][2])
+    for k in range(len(items) - 1):
+        (a, b) = items[k][0], items[k + 1][0]
+        gap = b[2] - a[3]
+        if gap <= 0 or b[0] <= a[1]:
             continue
-        mid_frame = (a_end[1] + b_start[0]) // 2
-        mid_time = a_end[3] + gap * ((mid_frame - a_end[1]) / max(1, b_start[0] - a_end[1]))
-        a.pieces[-1] = (a_end[0], mid_frame, a_end[2], mid_time)
-        b.pieces[0] = (mid_frame, b_start[1], mid_time, b_start[3])
+        na = (a[0], b[0], a[2], b[2])
+        set_piece(items[k], na)
+        items[k] = (na, items[k][1], items[k][2])
 
 
 def _slide(number: int, acc: _Acc) -> Slide:
@@ -232,4 +268,15 @@ def _slide(number: int, acc: _Acc) -> Slide:
             else:
                 spans.append(Span(p[0], p[1], p[2], p[3]))
             last_order = order
-    return Slide(number=number, steps=steps, spans=spans, same_as=acc.same_as)
+    playing: list[Rect] = []
+    for _, st, _ in acc.visits:
+        for r in st.rects:
+            if any(r.overlaps(c) for c in _ALWAYS):
+                continue  # an inset: reported once for the talk
+            for i, o in enumerate(playing):
+                if o.overlaps(r):
+                    playing[i] = o.union(r)
+                    break
+            else:
+                playing.append(r)
+    return Slide(number=number, steps=steps, spans=spans, same_as=acc.same_as, playing=playing)

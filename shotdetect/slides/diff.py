@@ -29,6 +29,9 @@ THRESHOLD = 14.0
 #: a mouse pointer is about 1-2 % of a screen's width, a laser dot less, while a word of slide text
 #: at the smallest readable size is about 3 % and a line of text far more.
 MIN_FEATURE = 0.03
+#: Lines along the picture's edges left out of every comparison (the 3x3 smoothing spreads a
+#: flickering outermost line of a capture into the next one).
+EDGE = 2
 
 
 def feature_size(width: int) -> int:
@@ -138,8 +141,8 @@ def _match_gain(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None) -> np.nd
         return b
     gain, offset = 1.0, 0.0
     sel = slice(None)
-    for _ in range(2):
-        x, y = bv[sel], av[sel]
+    for _ in range(4):  # (refitting until the pixels that agree settle: content added on a plain
+        x, y = bv[sel], av[sel]  # background must not pull the first fit far off)
         if x.size < 16:
             break
         mx, my = float(x.mean()), float(y.mean())
@@ -151,7 +154,10 @@ def _match_gain(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None) -> np.nd
             gain = min(1.6, max(0.6, gain))
             offset = my - gain * mx
         # refit on the pixels that agree: a picture that changed in places must not skew the fit
-        sel = np.abs(gain * bv + offset - av) < 2 * THRESHOLD
+        agree = np.abs(gain * bv + offset - av) < 2 * THRESHOLD
+        if isinstance(sel, np.ndarray) and np.array_equal(agree, sel):
+            break  # settled
+        sel = agree
     if abs(gain - 1.0) < 1e-3 and abs(offset) < 0.05:
         return b
     return b * np.float32(gain) + np.float32(offset)
@@ -194,6 +200,9 @@ def change(a: np.ndarray, b: np.ndarray, ignore: np.ndarray | None = None, *,
     valid = None if ignore is None else ~ignore
     bn = _match_gain(a, b, valid)
     diff = cv2.blur(cv2.absdiff(a, bn), (3, 3))
+    if diff.shape[0] > 32 and diff.shape[1] > 32:
+        # the outermost lines of a capture flicker (capture cards, encoders): never content
+        diff[:EDGE], diff[-EDGE:], diff[:, :EDGE], diff[:, -EDGE:] = 0, 0, 0, 0
     raw = diff > threshold
     if ignore is not None:
         raw &= valid

@@ -88,6 +88,9 @@ class Slide:
     spans: list[Span]
     same_as: int | None = None  # with dedupe off: the earlier slide this one shows again
     file: str | None = None
+    #: Regions that played while the slide was shown (a video in it; display pixels), left out of
+    #: comparing it. Insets that went on over the talk are the result's ``webcams`` instead.
+    playing: list[Rect] = field(default_factory=list)
 
     @property
     def final(self) -> Step:
@@ -154,6 +157,7 @@ class SlidesResult:
                             "final": s.final, "file": s.file} for s in slide.steps],
                 "revisits": slide.revisits,
                 "same_as": slide.same_as,
+                "playing": [dict(zip("xywh", r.as_list())) for r in slide.playing],
             })
         return {
             "schema": SCHEMA_NAME,

@@ -152,7 +152,8 @@ def find_slide_area(lo: np.ndarray, hi: np.ndarray, webcams: list[Rect]) -> Rect
 
     Rows and columns are peeled off each side while every pixel in them is either inside a webcam
     rectangle or a constant bar colour that never changed during the talk. Dark bars (letterbox,
-    pillarbox) always go; a lighter plain margin goes only if a webcam lies in the part removed.
+    pillarbox) always go; a lighter plain margin goes only if a webcam lies wholly in the part
+    removed (a side-by-side layout; a webcam over the slide's corner is no reason to cut the slide).
     """
     h, w = lo.shape
     cam = np.zeros((h, w), bool)
@@ -185,12 +186,16 @@ def find_slide_area(lo: np.ndarray, hi: np.ndarray, webcams: list[Rect]) -> Rect
             return 0, False
         if n and colour is None and not has_cam:
             return 0, False
-        return n, has_cam
+        return n, bool(n) and (colour is None or colour > _DARK_BAR)
 
-    top, _ = peel(mid, still, cam)
-    bottom, _ = peel(mid[::-1], still[::-1], cam[::-1])
-    left, _ = peel(mid.T, still.T, cam.T)
-    right, _ = peel(mid.T[::-1], still.T[::-1], cam.T[::-1])
+    def beside(n: int, light: bool, inside) -> int:
+        """A light margin goes only when a webcam lies wholly in it (beside the slide, not over it)."""
+        return n if not light or any(inside(r, n) for r in webcams) else 0
+
+    top = beside(*peel(mid, still, cam), lambda r, n: r.y + r.h <= n)
+    bottom = beside(*peel(mid[::-1], still[::-1], cam[::-1]), lambda r, n: r.y >= h - n)
+    left = beside(*peel(mid.T, still.T, cam.T), lambda r, n: r.x + r.w <= n)
+    right = beside(*peel(mid.T[::-1], still.T[::-1], cam.T[::-1]), lambda r, n: r.x >= w - n)
     # a bar is a real border only if it is a sizeable, consistent strip
     min_bar = max(2, int(0.02 * min(w, h)))
     top = top if top >= min_bar else 0

@@ -30,9 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .diff import Change, Rect, change, feature_size, median_image, rect_mask, significant
+from .insets import Activity, find_insets
 from .region import Geometry
 from .select import Candidate, Picture, Reservoir
 
@@ -66,6 +68,8 @@ GROW_MAX_AREA = 0.1
 #: A change that lies within this fraction of the picture width around a playing region belongs to
 #: it (the controls and progress bar of a video player).
 NEXT_TO_PLAYING = 0.05
+#: How often the insets recognised so far are looked for again (seconds of the talk).
+INSET_CHECK = 1.0
 #: Pending samples kept at most (the oldest go first: they can only be a transition).
 MAX_PENDING = 256
 
@@ -100,6 +104,10 @@ class _Sample:
     small: np.ndarray
     source: Any
     motion: np.ndarray | None = None  # significant movement around it (small picture coordinates)
+    # (the same, on each side; and the neighbouring frame compared with when it lies further away
+    # than CALM_WINDOW: a sparse capture)
+    sides: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+    sparse: tuple[tuple[int, float, np.ndarray] | None, tuple[int, float, np.ndarray] | None] = (None, None)
 
 
 @dataclass(eq=False)
@@ -165,6 +173,11 @@ class Segmenter:
         self._last_frame: tuple[int, float] = (-1, 0.0)
         self._frame_step = 1 / 25
         self._moved_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.activity = Activity((self.sw, self.sh))
+        #: insets recognised so far (see :mod:`~shotdetect.slides.insets`): left out of everything
+        self.insets: list[Rect] = []
+        self._insets_checked = -np.inf
+        self._activity_from: tuple[float, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- input
     def wants(self, time: float) -> bool:
@@ -183,7 +196,8 @@ class Segmenter:
             self._frame_step = max(1e-4, time - self._last_frame[1])
         self._last_frame = (index, time)
         self.ring.append((index, time, small))
-        while len(self.ring) > 2 and (time - self.ring[0][1] > self._ring_seconds or len(self.ring) > 2400):
+        self._observe_activity(time, small)
+        while len(self.ring) > 4 and (time - self.ring[0][1] > self._ring_seconds or len(self.ring) > 2400):
             self.ring.popleft()
         if image is not None:
             if self.lo is None:
@@ -195,6 +209,19 @@ class Segmenter:
         while self.queue and (time >= self.queue[0].time + CALM_WINDOW and index > self.queue[0].index):
             self._process(self.queue.popleft())
 
+    def _observe_activity(self, time: float, small: np.ndarray) -> None:
+        """Movement over the last CALM_WINDOW (or since the previous frame, when frames are sparser),
+        from every decoded frame whatever the sample rate: where insets play."""
+        prev = self._activity_from
+        if prev is None:
+            self._activity_from = (time, small)
+            return
+        if time - prev[0] < CALM_WINDOW - 1e-6:
+            return
+        moved = change(prev[1], small, threshold=MOTION_THRESHOLD, min_size=self.small_feature // 2).mask
+        self.activity.add(moved, time, min(time - prev[0], 2.0))
+        self._activity_from = (time, small)
+
     def finish(self) -> None:
         while self.queue:
             self._process(self.queue.popleft())
@@ -205,7 +232,7 @@ class Segmenter:
     # ----------------------------------------------------------------- helpers
     @property
     def rects(self) -> list[Rect]:
-        return [p.rect for p in self.playing]
+        return [p.rect for p in self.playing] + self.insets
 
     def _frame(self, index: int) -> tuple[int, float, np.ndarray] | None:
         if not self.ring:
@@ -216,10 +243,11 @@ class Segmenter:
         return None
 
     def _ignore(self, rects: list[Rect] | None = None) -> np.ndarray | None:
-        return rect_mask(self.rects if rects is None else rects, (self.ah, self.aw))
+        return rect_mask(self.rects if rects is None else list(rects) + self.insets, (self.ah, self.aw))
 
     def _small_ignore(self, rects: list[Rect] | None = None) -> np.ndarray | None:
-        return rect_mask(self.rects if rects is None else rects, (self.sh, self.sw), self.small_scale)
+        rects = self.rects if rects is None else list(rects) + self.insets
+        return rect_mask(rects, (self.sh, self.sw), self.small_scale)
 
     def _small_box(self, r: Rect) -> Rect:
         return r.scaled(*self.small_scale, (self.sw, self.sh))
@@ -233,24 +261,30 @@ class Segmenter:
             return s.motion
         t = s.time
         before = after = None
-        for idx, tm, sm in self.ring:
+        sparse_before = sparse_after = None
+        for f in self.ring:
+            idx, tm, sm = f
             if idx >= s.index:
                 break
             if tm >= t - CALM_WINDOW - 1e-9 or idx == s.index - 1:
                 before = sm
+                sparse_before = f if tm < t - CALM_WINDOW - 1e-9 else None
                 break
-        for idx, tm, sm in reversed(self.ring):
+        for f in reversed(self.ring):
+            idx, tm, sm = f
             if idx <= s.index:
                 break
             if tm <= t + CALM_WINDOW + 1e-9 or idx == s.index + 1:
                 after = sm
+                sparse_after = f if tm > t + CALM_WINDOW + 1e-9 else None
                 break
+        mb = None if before is None else self._moved(before, s.small)
+        ma = None if after is None else self._moved(s.small, after)
         moving = np.zeros(s.small.shape, bool)
-        if before is not None:
-            moving |= self._moved(before, s.small)
-        if after is not None:
-            moving |= self._moved(s.small, after)
-        s.motion = moving
+        for m in (mb, ma):
+            if m is not None:
+                moving |= m
+        s.motion, s.sides, s.sparse = moving, (mb, ma), (sparse_before, sparse_after)
         return moving
 
     def _moved(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -267,13 +301,40 @@ class Segmenter:
         return m
 
     def _calm(self, s: _Sample, rects: list[Rect] | None = None) -> bool:
-        """Nothing significant moves around ``s`` outside the playing regions."""
+        """Nothing significant moves around ``s`` outside the playing regions.
+
+        In a sparse capture (1 or 2 frames a second) the neighbouring frames lie further away than
+        CALM_WINDOW, and a change between two of them is a cut, not a movement: a frame is calm if the
+        picture held on one side of it (the first or last frame of a picture), or if it differs from
+        both neighbours without being a blend of them (a fade) while the frame before it held (a
+        picture shown for a single frame).
+        """
         motion = self._motion(s)
         if not motion.any():
             return True
         ignore = self._small_ignore(rects)
-        rest = motion if ignore is None else motion & ~ignore
-        return not significant(rest, self.small_feature)[1]
+
+        def moved(m: np.ndarray | None) -> bool:
+            if m is None or not m.any():
+                return False
+            return bool(significant(m if ignore is None else m & ~ignore, self.small_feature)[1])
+
+        mb, ma = moved(s.sides[0]), moved(s.sides[1])
+        if not (mb or ma):
+            return True
+        sb, sa = s.sparse
+        if (mb and sb is None) or (ma and sa is None):
+            return False  # movement within CALM_WINDOW: the screen is moving
+        if not (mb and ma):
+            return True
+        return not _blend(sb[2], s.small, sa[2]) and self._held(sb, ignore)
+
+    def _held(self, f: tuple[int, float, np.ndarray], ignore: np.ndarray | None) -> bool:
+        """Whether frame ``f`` shows the same picture as the frame before it (or is the first)."""
+        prev = self._frame(f[0] - 1)
+        if prev is None:
+            return f[0] == 0
+        return not change(prev[2], f[2], ignore, threshold=MOTION_THRESHOLD, min_size=self.small_feature).significant
 
     def _moved_in(self, s: _Sample, p: _Playing) -> bool:
         """Whether ``s`` shows movement inside region ``p`` (outside smaller playing regions in it)."""
@@ -291,6 +352,19 @@ class Segmenter:
                     inside[y0:y1, x0:x1] = False
         return bool(inside.any())
 
+    def _stirring(self, s: _Sample, boxes: list[Rect]) -> bool:
+        """Whether anything at all moves inside ``boxes`` (analysis coordinates) around ``s``, however
+        small: the calm test counts only movement as large as a word."""
+        for f in (self._frame(s.index - 1), self._frame(s.index + 1)):
+            if f is None or abs(f[1] - s.time) > CALM_WINDOW + 1e-9:
+                continue  # (a sparse capture: a change between two frames is a cut)
+            moved = cv2.blur(cv2.absdiff(f[2], s.small), (3, 3)) > MOTION_THRESHOLD
+            for b in boxes:
+                r = self._small_box(b)
+                if np.count_nonzero(moved[r.y:r.y + r.h, r.x:r.x + r.w]) >= 2:
+                    return True
+        return False
+
     def _beside_playing(self, boxes: list[Rect]) -> bool:
         """Whether every changed region lies at a playing region (its player's progress bar, controls)."""
         if not self.playing:
@@ -299,11 +373,14 @@ class Segmenter:
         zones = [p.rect.grown(near, (self.aw, self.ah)) for p in self.playing]
         return all(any(z.contains(b) for z in zones) for b in boxes)
 
-    def _boundary(self, a: _Sample | None, b: _Sample) -> tuple[int, float]:
-        """First frame after sample ``a`` that shows ``b``'s picture more than ``a``'s."""
+    def _boundary(self, a: _Sample | None, b: _Sample, playing: np.ndarray | None = None) -> tuple[int, float]:
+        """First frame after sample ``a`` that shows ``b``'s picture more than ``a``'s (judged outside
+        the playing regions and ``playing``, small picture coordinates)."""
         if a is None or b.index <= a.index + 1:
             return b.index, b.time
         ignore = self._small_ignore()
+        if playing is not None:
+            ignore = playing if ignore is None else ignore | playing
         ch = change(a.small, b.small, ignore, min_size=1)
         region = ch.diff > MOTION_THRESHOLD
         if ignore is not None:
@@ -323,6 +400,8 @@ class Segmenter:
 
     # ----------------------------------------------------------------- the state machine
     def _process(self, s: _Sample) -> None:
+        if s.time - self._insets_checked >= INSET_CHECK:
+            self._update_insets(s)
         if self.playing:
             self._grow(s)
         calm = self._calm(s)
@@ -342,11 +421,23 @@ class Segmenter:
             self._member(s, calm)
             return
         self._add_pending(s)
+        if calm and not self._large(ch) and self._stirring(s, ch.boxes):
+            calm = False  # a small change that is still moving: a pointer gliding, not a new word
         if calm:
             self._close(self._boundary(self.seg.last, self.pending[0]))
             self._open(s)
         else:
             self._try_playing(s)
+
+    def _update_insets(self, s: _Sample) -> None:
+        """Look again for insets, with what the talk has shown so far."""
+        self._insets_checked = s.time
+        still = self.seg.ref if self.seg is not None else s.image
+        insets = find_insets(self.activity, [still], (self.aw, self.ah))
+        if insets != self.insets:
+            self.insets = insets
+            if self.seg is not None:
+                self.seg.rects = self.rects
 
     def _confirmed(self, ch: Change, s: _Sample) -> bool:
         """Whether a change from the reference is real, not a pointer that rested in the reference.
@@ -394,8 +485,12 @@ class Segmenter:
         # to the previous slide): alive means found just now or moving in the new state's first sample
         self.playing = [p for p in self.playing if p.active >= s.time or self._moved_in(s, p)]
         ignore = self._ignore()
+        earlier = self.pending[:-1] if self.pending and self.pending[-1] is s else self.pending
+        kept_moving = self._kept_moving(earlier, s)
+        if kept_moving is not None:  # (a video that started with the slide, not yet known as playing)
+            ignore = kept_moving if ignore is None else ignore | kept_moving
         members = [s]
-        for p in reversed(self.pending[:-1] if self.pending and self.pending[-1] is s else self.pending):
+        for p in reversed(earlier):
             ch = change(s.image, p.image, ignore)
             if self._large(ch) and not self._beside_playing(ch.boxes):
                 break  # (a pointer elsewhere is no reason to stop)
@@ -403,7 +498,12 @@ class Segmenter:
         first = members[0]
         k = next((i for i, p in enumerate(self.pending) if p is first), 0)
         before = self.pending[k - 1] if k > 0 else self.prev_last
-        start = self._boundary(before, first) if before is not None else (0, 0.0)
+        playing = None if kept_moving is None else cv2.resize(
+            kept_moving.astype(np.uint8), (self.sw, self.sh), interpolation=cv2.INTER_NEAREST).astype(bool)
+        if before is not self.prev_last and self.prev_last is not None and \
+                _blend(self.prev_last.small, before.small, first.small, playing):
+            before = self.prev_last  # a cross-fade: the change lies where it is half done
+        start = self._boundary(before, first, playing) if before is not None else (0, 0.0)
         seg = _Open(ref=s.image.astype(np.float32), first=first, last=s, start=start, rects=self.rects)
         seg.count = len(members)
         seg.calm_count = 1
@@ -411,6 +511,35 @@ class Segmenter:
         seg.reservoir.offer(Candidate(s.index, s.time, s.source, s.image))
         self.seg = seg
         self.pending.clear()
+
+    def _kept_moving(self, samples: list[_Sample], s: _Sample) -> np.ndarray | None:
+        """Where the picture kept changing from sample to sample, over DYNAMIC_AFTER or longer, up to
+        ``s`` (analysis coordinates), in a part of the picture only: something playing, which says
+        nothing about when the slide changed. None if nowhere."""
+        seq = (samples + [s])[-16:]
+        if len(seq) < 3 or s.time - seq[0].time < DYNAMIC_AFTER:
+            return None
+        first = np.full((self.ah, self.aw), np.inf)
+        last = np.full((self.ah, self.aw), -np.inf)
+        for a, b in zip(seq, seq[1:]):
+            m = change(a.image, b.image).mask
+            if not m.any() or m.mean() > DYNAMIC_MAX_AREA / 2:
+                continue  # nothing, or a transition
+            first[m] = np.minimum(first[m], b.time)
+            last[m] = np.maximum(last[m], b.time)
+        long = (last - first) >= DYNAMIC_AFTER - 1e-6
+        if not long.any():
+            return None
+        # the boxes of the changing parts that kept changing, with the usual margin
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(np.isfinite(first).astype(np.uint8), connectivity=8)
+        keep = set(np.unique(labels[long]).tolist()) - {0}
+        margin = max(2, int(DYNAMIC_MARGIN * self.aw))
+        rects = [Rect(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3])).grown(
+            margin, (self.aw, self.ah)) for i in keep]
+        mask = rect_mask(rects, (self.ah, self.aw))
+        if mask is None or mask.mean() > DYNAMIC_MAX_AREA:
+            return None
+        return mask
 
     def _close(self, end: tuple[int, float]) -> None:
         seg = self.seg
@@ -480,7 +609,7 @@ class Segmenter:
         cover = rect_mask([p.rect for p in playing], (self.ah, self.aw))
         if cover is not None and cover.mean() > DYNAMIC_MAX_AREA:
             return
-        ignore = rect_mask([p.rect for p in playing], (self.ah, self.aw))
+        ignore = self._ignore([p.rect for p in playing])
         if self.seg is not None and not change(self.seg.ref, s.image, ignore).significant:
             self._set_playing(playing)  # a video started playing inside the slide: the state goes on
             self.pending.clear()
@@ -543,3 +672,21 @@ def _overlap(a: Rect, b: Rect) -> int:
     w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
     h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
     return max(0, w) * max(0, h)
+
+
+def _blend(a: np.ndarray, v: np.ndarray, b: np.ndarray, ignore: np.ndarray | None = None) -> bool:
+    """Whether picture ``v`` is a mix of ``a`` and ``b`` (a frame inside a cross-fade), judged where
+    ``a`` and ``b`` differ (outside ``ignore``)."""
+    af, vf, bf = (x.astype(np.float32) for x in (a, v, b))
+    d = bf - af
+    where = np.abs(d) > 2 * MOTION_THRESHOLD
+    if ignore is not None:
+        where &= ~ignore
+    if where.sum() < 16:
+        return False
+    dv, dd = (vf - af)[where], d[where]
+    lam = float((dv * dd).sum() / (dd * dd).sum())
+    if not 0.1 <= lam <= 0.9:
+        return False
+    residual = float(np.abs(dv - lam * dd).mean())
+    return residual < 0.25 * float(np.abs(dd).mean())

@@ -22,7 +22,7 @@ import av
 import cv2
 import numpy as np
 
-__all__ = ["Slide", "Shown", "render_talk", "render_slide"]
+__all__ = ["Slide", "Shown", "Webcam", "render_talk", "render_slide"]
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -108,7 +108,43 @@ def _draw_video(img: np.ndarray, rect: tuple[int, int, int, int], t: float, rng:
         cv2.circle(region, (cx, cy), max(3, h // 6), (40 * k, 255 - 50 * k, 120), -1)
 
 
-def _draw_webcam(img: np.ndarray, rect: tuple[int, int, int, int], t: float) -> None:
+@dataclass(frozen=True)
+class Webcam:
+    """A picture-in-picture webcam inset of the speaker.
+
+    ``corner`` is ``"top-left"``, ``"top-right"``, ``"bottom-left"`` or ``"bottom-right"``; ``width``
+    the inset's width as a fraction of the picture's (4:3 inset); ``margin`` its distance from the
+    picture's edges (fraction of the width; 0 puts it over the slide's footer and title bar);
+    ``border`` draws a dark frame around it; ``still`` makes the speaker hold still for seconds at a
+    time between movements (as real speakers do) instead of swaying all the time.
+    """
+
+    corner: str = "bottom-right"
+    width: float = 0.2
+    margin: float = 0.04
+    border: bool = True
+    still: bool = False
+
+    def rect(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        w, h = size
+        cw = int(round(self.width * w))
+        ch = min(h, int(round(cw * 3 / 4)))
+        m = int(round(self.margin * w))
+        x = m if "left" in self.corner else w - m - cw
+        y = m if "top" in self.corner else h - m - ch
+        return x, y, cw, ch
+
+
+def _speaker_phase(t: float, still: bool) -> float:
+    """The speaker's movement clock: running time, or with pauses (moves 1.5 s, holds 2 s, ...)."""
+    if not still:
+        return t
+    period, moving = 3.5, 1.5
+    k, r = divmod(t, period)
+    return k * moving + min(r, moving)
+
+
+def _draw_webcam(img: np.ndarray, rect: tuple[int, int, int, int], t: float, border: bool = True) -> None:
     """A 'speaker': a head and shoulders that sway and nod, in front of a textured wall."""
     x, y, w, h = rect
     cam = img[y:y + h, x:x + w]
@@ -120,7 +156,8 @@ def _draw_webcam(img: np.ndarray, rect: tuple[int, int, int, int], t: float) -> 
     cv2.circle(cam, (w // 2 + dx, int(0.42 * h) + dy), int(0.2 * h), (120, 160, 210), -1)
     cv2.circle(cam, (w // 2 + dx - int(0.07 * w), int(0.38 * h) + dy), max(1, h // 30), (30, 30, 30), -1)
     cv2.circle(cam, (w // 2 + dx + int(0.07 * w), int(0.38 * h) + dy), max(1, h // 30), (30, 30, 30), -1)
-    cv2.rectangle(img, (x, y), (x + w - 1, y + h - 1), (20, 20, 20), 2)
+    if border:
+        cv2.rectangle(img, (x, y), (x + w - 1, y + h - 1), (20, 20, 20), 2)
 
 
 def _draw_cursor(img: np.ndarray, p: tuple[int, int], scale: float) -> None:
@@ -170,7 +207,7 @@ def _camera(size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray
 
 
 def render_talk(path: str | os.PathLike[str], states: list[Shown], *, size: tuple[int, int] = (640, 360),
-                fps: int = 10, cursor: bool = True, webcam: bool = False, noise: float = 2.0,
+                fps: int = 10, cursor: bool = True, webcam: bool | Webcam = False, noise: float = 2.0,
                 drift: float = 0.04, seed: int = 0, crf: int = 23, letterbox: int = 0, laser: bool = False,
                 camera: bool = False) -> dict[str, Any]:
     """Render a talk and return its truth.
@@ -179,8 +216,11 @@ def render_talk(path: str | os.PathLike[str], states: list[Shown], *, size: tupl
     ----------
     states : list of Shown
         The screen states in order; a state's ``fade`` is taken from its own time.
-    webcam : bool
-        Draw a webcam inset of the speaker in the bottom-right corner (over the slide).
+    fps : int
+        Frames per second (1 or 2: a sparse screen capture; a state then lasts whole frames).
+    webcam : bool or Webcam
+        Draw a webcam inset of the speaker over the slide: True for the default one (bottom-right
+        corner, a fifth of the width, framed, always moving), or a :class:`Webcam` saying where.
     noise, drift : float
         Gaussian noise (grey levels) and the amplitude of a slow brightness drift (fraction).
     letterbox : int
@@ -211,7 +251,15 @@ def render_talk(path: str | os.PathLike[str], states: list[Shown], *, size: tupl
             pictures.append(img)
         return keys.index(st.key)
 
-    cam_rect = (int(0.76 * w), int(0.70 * h) - letterbox, int(0.2 * w), int(0.26 * h)) if webcam else None
+    if webcam is True:  # the original inset (kept as it was: tests compare against its place)
+        cam_rect = (int(0.76 * w), int(0.70 * h) - letterbox, int(0.2 * w), int(0.26 * h))
+        cam = Webcam()
+    elif webcam:
+        cam = webcam
+        cx, cy, cw, ch = cam.rect((w, h))
+        cam_rect = (cx, cy - letterbox, cw, ch)
+    else:
+        cam_rect, cam = None, None
     noise_bank = [rng.normal(0, noise, (h, w, 1)).astype(np.float32) for _ in range(6)] if noise > 0 else None
     pointer = _Pointer((w, h), rng)
     dot = _Pointer((w, h), rng)
@@ -258,7 +306,7 @@ def render_talk(path: str | os.PathLike[str], states: list[Shown], *, size: tupl
                     img = np.clip(img, 0, 255).astype(np.uint8)
                 if cam_rect is not None:  # composited over the recording, like a picture-in-picture
                     cx, cy, cw, ch = cam_rect
-                    _draw_webcam(img, (cx, cy + letterbox, cw, ch), t)
+                    _draw_webcam(img, (cx, cy + letterbox, cw, ch), _speaker_phase(t, cam.still), cam.border)
                 if noise_bank is not None or drift:
                     f = img.astype(np.float32) * np.float32(1 + drift * np.sin(0.3 * t))
                     if noise_bank is not None:
@@ -278,4 +326,5 @@ def render_talk(path: str | os.PathLike[str], states: list[Shown], *, size: tupl
         pictures = [np.clip((cv2.warpPerspective(p, warp, (w, h), borderValue=(35, 38, 40)).astype(np.float32)
                              * 0.72 + 38) * vignette, 0, 255).astype(np.uint8) for p in pictures]
     return {"fps": fps, "frames": frame_no, "size": size, "states": truth_states, "pictures": pictures,
-            "webcam": list(cam_rect) if cam_rect else None, "path": str(Path(path))}
+            "webcam": [cam_rect[0], cam_rect[1] + letterbox, cam_rect[2], cam_rect[3]] if cam_rect else None,
+            "path": str(Path(path))}
