@@ -196,7 +196,9 @@ class VideoReader:
             raise InputError(f"{self.path}: picture of {cc.width}x{cc.height} is larger than the supported "
                              f"{limit}")
         self.info = self._read_info()
-        step = max(1, self.info.width // analysis_width)
+        # Very tall pictures (more than 4:1) are also bounded by their height, so the analysis copy
+        # of a 1:20 strip stays small; ordinary and portrait videos are sized by their width.
+        step = max(1, self.info.width // analysis_width, self.info.height // (4 * analysis_width))
         self._step = step
         self.analysis_size = (max(1, self.info.width // step), max(1, self.info.height // step))
         self.warnings: list[str] = []
