@@ -32,6 +32,7 @@ from typing import Any
 from ..errors import OutputError
 from ..timeline import Timeline
 from .atomic import atomic_write_text
+from .safetext import one_line, valid_unicode
 
 __all__ = ["EDIT_RATES", "edit_rate", "build_otio", "write_otio", "write_edl", "write_fcpxml"]
 
@@ -108,6 +109,17 @@ class _Clock:
         return self.at(frame + 1, Fraction(time) + self.frame_step)
 
 
+def _unicode(value: Any) -> Any:
+    """``value`` with every string made valid Unicode (OTIO refuses undecodable file-name bytes)."""
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, dict):
+        return {_unicode(k): _unicode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unicode(v) for v in value]
+    return value
+
+
 def _reel(source: Path) -> str:
     reel = re.sub(r"[^A-Za-z0-9]", "", source.stem).upper()[:8]
     return reel or "AX"
@@ -139,7 +151,7 @@ def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial:
     def reference() -> Any:
         return otio.schema.ExternalReference(
             target_url=url, available_range=tr(rt(0, rate), rt(total, rate)),
-            metadata={"shotdetect": {"path": str(source), "start_time": float(video.start_time)}},
+            metadata={"shotdetect": {"path": valid_unicode(str(source)), "start_time": float(video.start_time)}},
         )
 
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -173,11 +185,11 @@ def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial:
     from .._version import __version__
 
     return otio.schema.Timeline(
-        name=source.stem,
+        name=one_line(source.stem),  # EDL's TITLE line and FCPXML's project name: one line, valid XML
         tracks=[track],
         global_start_time=rt(0, rate),
-        metadata={"shotdetect": {"version": __version__, "video": video.to_dict(),
-                                 "settings": dict(timeline.settings), "rate": str(clock.rate)}},
+        metadata=_unicode({"shotdetect": {"version": __version__, "video": video.to_dict(),
+                                          "settings": dict(timeline.settings), "rate": str(clock.rate)}}),
     )
 
 

@@ -42,7 +42,7 @@ def parse_roi(text: str) -> Rect:
         raise ValueError("expected x,y,w,h (four numbers, pixels)")
     try:
         x, y, w, h = (int(round(float(p))) for p in parts)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, nan, inf
         raise ValueError("expected x,y,w,h (four numbers, pixels)") from None
     if x < 0 or y < 0 or w <= 0 or h <= 0:
         raise ValueError("x and y must be >= 0, w and h > 0")
