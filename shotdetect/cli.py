@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .console import guard_stdout, printable, restore_stdout
+from .console import guard_stdout, printable, quiet_native_messages, restore_stdout
 from .errors import DecodeError, OutputError, ShotdetectError, UsageError
 from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
@@ -179,6 +179,7 @@ def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
                         format="shotdetect: %(levelname)s: %(message)s")
     previous = _on_sigterm()
     stdout = guard_stdout()  # a full or closed stdout: one error line, not a traceback
+    quiet_native_messages(not args.debug)  # libjpeg/libpng lines on stderr: our error line says it
     try:
         code = run(args)
         sys.stdout.flush()

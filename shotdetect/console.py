@@ -9,14 +9,17 @@ standard output that cannot be written (a full disk, a closed descriptor) into a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from .errors import OutputError
 
-__all__ = ["printable", "guard_stdout", "restore_stdout"]
+__all__ = ["printable", "guard_stdout", "restore_stdout", "quiet_native_messages", "native_messages_hidden"]
 
 #: C0 and C1 controls, DEL, the Unicode line/paragraph separators and bidirectional overrides
 #: (which can make a name read backwards), and lone surrogates (bytes of a name that are not UTF-8).
@@ -110,3 +113,44 @@ def restore_stdout(original: Any) -> None:
     """Undo :func:`guard_stdout` (unless something else, such as /dev/null, has replaced it since)."""
     if isinstance(sys.stdout, _Guarded):
         sys.stdout = original
+
+
+# Image libraries under OpenCV (libjpeg, libpng) print their complaints about a damaged file
+# straight onto file descriptor 2, beside shotdetect's own one-line error. The command line hides
+# them (a library user keeps them): descriptor 2 points at /dev/null while such a decoder runs.
+_quiet = {"enabled": False, "depth": 0, "saved": -1}
+_quiet_lock = threading.Lock()
+
+
+def quiet_native_messages(enabled: bool = True) -> None:
+    """Let :func:`native_messages_hidden` hide what native decoders print (the command line does)."""
+    _quiet["enabled"] = enabled
+
+
+@contextlib.contextmanager
+def native_messages_hidden() -> Iterator[None]:
+    """While inside (in any thread), descriptor 2 goes to /dev/null, if :func:`quiet_native_messages`."""
+    if not _quiet["enabled"]:
+        yield
+        return
+    with _quiet_lock:
+        if _quiet["depth"] == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 2)
+                os.close(null)
+                _quiet["saved"] = saved
+            except (OSError, ValueError, AttributeError):
+                _quiet["saved"] = -1
+        _quiet["depth"] += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0 and _quiet["saved"] >= 0:
+                os.dup2(_quiet["saved"], 2)
+                os.close(_quiet["saved"])
+                _quiet["saved"] = -1

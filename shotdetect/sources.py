@@ -40,6 +40,7 @@ import cv2
 import numpy as np
 
 from .decode import ANALYSIS_WIDTH, Frame, open_video, render_frame
+from .console import native_messages_hidden
 from .imageheader import MAX_IMAGE_PIXELS, check_declared_size
 from .errors import DecodeError, InputError
 from .timeline import VideoInfo
@@ -127,7 +128,8 @@ def read_image(path: str | os.PathLike[str], *, grey: bool = False, min_width: i
     # Every format's declared size, before decoding (a tiny file can declare billions of pixels).
     check_declared_size(path, data[:_HEADER_BYTES].tobytes(), reduction=factor)
     try:
-        image = cv2.imdecode(data, flags)
+        with native_messages_hidden():  # libjpeg/libpng complaints: the error below says it in one line
+            image = cv2.imdecode(data, flags)
     except cv2.error as exc:
         if "validateInputImageSize" in str(exc):  # OpenCV's own limit, for a header not parsed here
             raise InputError(f"{path}: picture larger than the supported {MAX_IMAGE_PIXELS // 1_000_000} "
