@@ -5,6 +5,7 @@
 >>> [t.frame for t in timeline.transitions]             # doctest: +SKIP
 """
 
+import functools as _functools
 import os as _os
 
 # Before anything loads OpenCV (it reads these once): its own limit on the pixels of a decoded image
@@ -14,10 +15,19 @@ import os as _os
 _os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(4 * 8192 * 8192))
 _os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
+from . import pipeline as _pipeline  # noqa: E402
 from ._version import __version__  # noqa: E402
-from .errors import DecodeError, InputError, OutputError, ShotdetectError  # noqa: E402
-from .pipeline import detect  # noqa: E402
+from .errors import DecodeError, InputError, InvalidSettingsError, OutputError, ShotdetectError  # noqa: E402
+from .settings import check_detect_options as _check_detect_options  # noqa: E402
 from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo  # noqa: E402
+
+
+@_functools.wraps(_pipeline.detect)
+def detect(path, **options):  # noqa: D103 - the docstring is pipeline.detect's
+    # Every option checked before any work: a nonsense value raises InvalidSettingsError at once.
+    _check_detect_options(options)
+    return _pipeline.detect(path, **options)
+
 
 __all__ = [
     "__version__",
@@ -28,6 +38,7 @@ __all__ = [
     "Keyframe",
     "VideoInfo",
     "ShotdetectError",
+    "InvalidSettingsError",
     "InputError",
     "DecodeError",
     "OutputError",

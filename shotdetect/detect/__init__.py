@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..features import FrameSignals
+from ..settings import check_detector_settings
 from .candidates import Candidate
 from .cuts import CUT_CONTRAST, CUT_THRESHOLD, find_cuts
 from .gradual import MAX_GRADUAL_SECONDS, find_blends, find_fades
@@ -42,6 +43,9 @@ class DetectorSettings:
     threshold: float | None = None
     min_shot_frames: int = 3
     gradual: bool = True
+
+    def __post_init__(self) -> None:
+        check_detector_settings(self)
 
     @property
     def scale(self) -> float:
