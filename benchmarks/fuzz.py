@@ -429,22 +429,28 @@ def pick_clips(folder: Path, max_bytes: int, max_frames: int) -> list[Path]:
 
 def fuzz(clips: list[Path], cases: int, *, seed: int = 0, jobs: int = 2, timeout: float = 30.0,
          memory: int = 2 << 30, mutations: list[str] | None = None, keep: Path | None = None,
-         extra: tuple[str, ...] = (), on_result=None) -> list[Outcome]:
+         extra: tuple[str, ...] = (), on_result=None, modes: tuple[str, ...] | None = None) -> list[Outcome]:
     """Run ``cases`` damaged copies of ``clips`` through the command line; returns every outcome.
 
-    Every clip meets every mutation in every mode of its kind (video or picture) before any repeats.
+    Every clip meets every mutation before any pair repeats; the modes of its kind (video or
+    picture; ``modes`` to choose) take turns.
     """
     kinds = mutations or sorted(MUTATIONS)
     sources = {clip: clip.read_bytes() for clip in clips}
     root = Path(tempfile.mkdtemp(prefix="shotdetect-fuzz-"))
 
-    triples = [(clip, kind, mode) for clip in clips for kind in kinds
-               for mode in (PICTURE_MODES if is_picture(clip) else VIDEO_MODES)]
-    random.Random(seed).shuffle(triples)
+    pairs = [(clip, kind) for clip in clips for kind in kinds]
+    random.Random(seed).shuffle(pairs)
+
+    def mode_of(clip: Path, i: int) -> str:
+        names = [m for m in (PICTURE_MODES if is_picture(clip) else VIDEO_MODES) if modes is None or m in modes]
+        names = names or ["compare" if is_picture(clip) else "export"]
+        return names[(i + i // len(pairs)) % len(names)]
 
     def one(i: int) -> Outcome:
         rng = random.Random(f"{seed}:{i}")
-        clip, kind, mode = triples[i % len(triples)]
+        clip, kind = pairs[i % len(pairs)]
+        mode = mode_of(clip, i)
         work = root / f"case-{i:05d}"
         work.mkdir()
         video = work / f"case-{i:05d}-{kind}{clip.suffix}"
@@ -530,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-size-mb", type=float, default=1.0, help="footage clips up to this size (1 MB)")
     p.add_argument("--max-frames", type=int, default=300, help="footage clips up to this many frames (300)")
     p.add_argument("--mutation", action="append", choices=sorted(MUTATIONS), help="only these mutations")
+    p.add_argument("--mode", action="append", choices=[*VIDEO_MODES, *PICTURE_MODES],
+                   help="only these modes (default: all of each kind, in turn)")
     p.add_argument("--keep", type=Path, help="copy failing inputs (and a note on each) into this folder")
     p.add_argument("-v", "--verbose", action="store_true", help="one line per case")
     args = p.parse_args(argv)
@@ -559,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results = fuzz(clips, args.cases, seed=args.seed, jobs=args.jobs, timeout=args.timeout,
                    memory=args.memory_mb << 20, mutations=args.mutation, keep=args.keep, extra=extra,
-                   on_result=progress)
+                   on_result=progress, modes=tuple(args.mode) if args.mode else None)
     print(summary(results, time.monotonic() - started))
     return 0 if all(r.good for r in results) else 1
 

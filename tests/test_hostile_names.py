@@ -73,7 +73,8 @@ def test_control_characters_in_the_name_do_not_reach_the_exports(tmp_path, short
 
 def test_csv_cells_and_lines_are_sanitised():
     assert csv_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert [csv_cell(v) for v in ("+1+1", "@SUM(A1)", "\tx", "\rx", "-x")] == ["'+1+1", "'@SUM(A1)", "'\tx", "'\rx", "'-x"]
+    assert ([csv_cell(v) for v in ("+1+1", "@SUM(A1)", "\tx", "\rx", "-x")]
+            == ["'+1+1", "'@SUM(A1)", "'\tx", "'\rx", "'-x"])
     assert [csv_cell(v) for v in ("-1.5", 3, "cut", "")] == ["-1.5", 3, "cut", ""]
     assert one_line("a\r\nb\x1b[31mc\x00\u2028d") == "a b [31mc d"
 

@@ -54,7 +54,8 @@ def tiff_deflate(w=SIDE, h=SIDE):
             (278, 4, h), (279, 4, len(strip))]
     data_at = 8 + 2 + 12 * len(tags) + 4
     entries = b"".join(struct.pack("<HHI", tag, kind, 1)
-                       + (struct.pack("<HH", value, 0) if kind == 3 else struct.pack("<I", data_at if tag == 273 else value))
+                       + (struct.pack("<HH", value, 0) if kind == 3
+                          else struct.pack("<I", data_at if tag == 273 else value))
                        for tag, kind, value in tags)
     return b"II*\x00" + struct.pack("<IH", 8, len(tags)) + entries + bytes(4) + strip
 

@@ -175,11 +175,13 @@ def _run_index(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     elif not args.quiet:
         if best is not None:
-            print(f"found: {printable(best.path)}  (hash distance {best.hash_distance}, changed area {best.changed_area:.4f}, "
+            print(f"found: {printable(best.path)}  (hash distance {best.hash_distance}, "
+                  f"changed area {best.changed_area:.4f}, "
                   f"correlation {best.correlation:.3f})")
         else:
             near = f"; {len(checked)} similar-looking candidate(s) differ" if checked else ""
-            print(f"not found: {printable(query.label)} is not in {printable(index.folder)} ({len(index)} images{near})")
+            print(f"not found: {printable(query.label)} is not in {printable(index.folder)} "
+                  f"({len(index)} images{near})")
     if not args.quiet:
         for warning in index.warnings:
             print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)

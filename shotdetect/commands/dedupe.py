@@ -336,5 +336,6 @@ def run(args: argparse.Namespace) -> int:
         for warning in reader.warnings:
             print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)
         held = f", {dedupe.held_back} more changes within --min-interval" if dedupe.held_back else ""
-        print(f"shotdetect: kept {len(dedupe.kept)} of {dedupe.seen} pictures{held} -> {printable(args.out)}", file=sys.stderr)
+        print(f"shotdetect: kept {len(dedupe.kept)} of {dedupe.seen} pictures{held} -> {printable(args.out)}",
+              file=sys.stderr)
     return 0
