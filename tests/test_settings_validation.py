@@ -6,6 +6,7 @@ import pytest
 
 import shotdetect
 from shotdetect import InvalidSettingsError, ShotdetectError
+from shotdetect.compare import SameRule
 from shotdetect.detect import DetectorSettings
 
 NONSENSE = [
@@ -34,6 +35,14 @@ def test_detect_refuses_nonsense_before_opening_anything(name, value):
 def test_detector_settings_check_their_fields(fields):
     with pytest.raises(InvalidSettingsError):
         DetectorSettings(**fields)
+
+
+@pytest.mark.parametrize("fields", [dict(max_area=2), dict(max_area=float("nan")), dict(min_correlation=-2),
+                                    dict(tolerance=300), dict(max_pixels=-1), dict(max_pixels=0.5)])
+def test_same_rule_checks_its_fields(fields):
+    with pytest.raises(InvalidSettingsError):
+        SameRule(**fields)
+    SameRule(max_area=0, min_correlation=-1, tolerance=0, max_pixels=0)
 
 
 def test_sensible_values_pass(short_clip):
