@@ -10,6 +10,7 @@ standard output that cannot be written (a full disk, a closed descriptor) into a
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import sys
@@ -123,7 +124,21 @@ _quiet_lock = threading.Lock()
 
 
 def quiet_native_messages(enabled: bool = True) -> None:
-    """Let :func:`native_messages_hidden` hide what native decoders print (the command line does)."""
+    """Let :func:`native_messages_hidden` hide what native decoders print (the command line does).
+
+    ``sys.stderr`` is moved onto a copy of descriptor 2 first, so shotdetect's own lines (errors,
+    warnings, the progress bar) are never hidden, whichever thread is decoding a picture meanwhile.
+    """
+    if enabled and not _quiet["enabled"]:
+        try:
+            if sys.stderr.fileno() != 2:  # already redirected in Python (a test's capture): leave it
+                return
+            sys.stderr.flush()
+            copy = os.dup(2)
+            sys.stderr = os.fdopen(copy, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                                   errors="backslashreplace")
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            return  # no usable stderr: leave everything as it is
     _quiet["enabled"] = enabled
 
 
