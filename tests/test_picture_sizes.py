@@ -75,3 +75,16 @@ def test_hard_cut_found_in_a_wide_strip(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert [t["frame"] for t in doc["transitions"]] == [15]
+
+
+@pytest.mark.parametrize("width,height", [(2, 96), (1, 1), (20000, 3), (3, 20000), (8192, 8192)],
+                         ids=["2x96", "1x1", "20000x3", "3x20000", "8192x8192"])
+def test_slides_pdf_takes_any_picture_size(width, height):
+    """A slide cropped to a sliver (seen in fuzzing: 2x96) or a huge one still makes a PDF page."""
+    cv2 = pytest.importorskip("cv2")
+    pytest.importorskip("img2pdf")
+    from shotdetect.slides.pdf import pdf_bytes
+
+    ok, png = cv2.imencode(".png", np.full((height, width, 3), 200, np.uint8))
+    pdf = pdf_bytes([png.tobytes()])
+    assert pdf.startswith(b"%PDF") and b"/MediaBox" in pdf
