@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from ..console import printable
+from ..export.safetext import valid_unicode_tree
 from ..cli import make_parser
 from .argtypes import count, number, unit_interval
 from ..compare import Comparison, ImageIndex, SameRule, compare_images
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
                             align_images=args.align)
     if args.json:
         doc = {"a": _describe(a), "b": _describe(b), **result.to_dict()}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(valid_unicode_tree(doc), indent=2) + "\n")
     elif not args.quiet:
         _print_table(a, b, result)
     if not args.quiet:
@@ -172,7 +173,7 @@ def _run_index(args: argparse.Namespace) -> int:
                "match": best.to_dict() if best else None, "candidates": [m.to_dict() for m in checked],
                "indexed": len(index), "hashed_now": index.computed, "from_cache": index.reused,
                "warnings": index.warnings}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(valid_unicode_tree(doc), indent=2) + "\n")
     elif not args.quiet:
         if best is not None:
             print(f"found: {printable(best.path)}  (hash distance {best.hash_distance}, "

@@ -32,7 +32,7 @@ from typing import Any
 from ..errors import OutputError
 from ..timeline import Timeline
 from .atomic import atomic_write_text
-from .safetext import one_line, valid_unicode
+from .safetext import one_line, valid_unicode, valid_unicode_tree
 
 __all__ = ["EDIT_RATES", "edit_rate", "build_otio", "write_otio", "write_edl", "write_fcpxml"]
 
@@ -109,17 +109,6 @@ class _Clock:
         return self.at(frame + 1, Fraction(time) + self.frame_step)
 
 
-def _unicode(value: Any) -> Any:
-    """``value`` with every string made valid Unicode (OTIO refuses undecodable file-name bytes)."""
-    if isinstance(value, str):
-        return valid_unicode(value)
-    if isinstance(value, dict):
-        return {_unicode(k): _unicode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_unicode(v) for v in value]
-    return value
-
-
 def _reel(source: Path) -> str:
     reel = re.sub(r"[^A-Za-z0-9]", "", source.stem).upper()[:8]
     return reel or "AX"
@@ -188,7 +177,7 @@ def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial:
         name=one_line(source.stem),  # EDL's TITLE line and FCPXML's project name: one line, valid XML
         tracks=[track],
         global_start_time=rt(0, rate),
-        metadata=_unicode({"shotdetect": {"version": __version__, "video": video.to_dict(),
+        metadata=valid_unicode_tree({"shotdetect": {"version": __version__, "video": video.to_dict(),
                                           "settings": dict(timeline.settings), "rate": str(clock.rate)}}),
     )
 

@@ -9,8 +9,9 @@ run as a formula by spreadsheet programs. Every writer passes names through one 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["valid_unicode", "one_line", "csv_cell"]
+__all__ = ["valid_unicode", "valid_unicode_tree", "one_line", "csv_cell"]
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 #: C0 controls (tab, newline and CR included), DEL, C1 controls, and the two non-characters XML 1.0
@@ -23,6 +24,21 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def valid_unicode(text: str) -> str:
     """``text`` with every undecodable byte of a file name (a lone surrogate) replaced by U+FFFD."""
     return _SURROGATES.sub("\ufffd", text)
+
+
+def valid_unicode_tree(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings ...) with every string, keys too, made valid Unicode.
+
+    For documents serialised with escapes (``json.dumps``), where lone surrogates would otherwise be
+    written as ``\\udcff``, which strict JSON readers reject.
+    """
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, dict):
+        return {valid_unicode_tree(k): valid_unicode_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [valid_unicode_tree(v) for v in value]
+    return value
 
 
 def one_line(text: str) -> str:
