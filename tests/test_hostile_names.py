@@ -149,3 +149,19 @@ def test_full_or_closed_stdout_is_one_clean_error(short_clip):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     reader.stdout.close()  # the reader went away (EPIPE): not an error
     assert reader.wait(timeout=120) == 0 and reader.stderr.read() == b""
+
+
+def test_compare_with_names_that_are_not_utf8(tmp_path):
+    import cv2
+    import numpy as np
+
+    a, b = os.fsencode(tmp_path) + b"/a\xff.png", os.fsencode(tmp_path) + b"/b\xfe.png"
+    picture = np.random.default_rng(4).integers(0, 256, (48, 64, 3), np.uint8)
+    for path in (a, b):
+        Path(os.fsdecode(path)).write_bytes(cv2.imencode(".png", picture)[1].tobytes())
+    proc = run_cli(b"compare", a, b, b"--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout.decode("utf-8"))
+    assert doc["a"]["path"].endswith("a\ufffd.png") and b"\\udc" not in proc.stdout
+    proc = run_cli(b"compare", a, b)
+    assert proc.returncode == 0 and b"a\\xff.png" in proc.stdout, proc.stdout
