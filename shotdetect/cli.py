@@ -204,8 +204,8 @@ def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
     except Exception as exc:  # a bug: say so in one line unless debugging
         if args.debug:
             raise
-        print(f"shotdetect: internal error: {type(exc).__name__}: {printable(exc)} (rerun with --debug for details)",
-              file=sys.stderr)
+        print(f"shotdetect: internal error: {type(exc).__name__}: {printable(exc)} "
+              f"(rerun with --debug for details)", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
         restore_stdout(stdout)

@@ -257,7 +257,7 @@ class VideoReader:
             return
         self._container.close()
 
-    def _decoded(self) -> Iterator[tuple[av.VideoFrame, int]]:
+    def _decoded(self) -> Iterator[tuple[av.VideoFrame, int, int]]:
         """Decode packet by packet so one corrupt packet is skipped instead of ending the video.
 
         Yields each frame with the number of packets skipped so far and of empty packets so far
