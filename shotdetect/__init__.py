@@ -5,12 +5,20 @@
 >>> [t.frame for t in timeline.transitions]             # doctest: +SKIP
 """
 
+import os as _os
 import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .errors import DecodeError, InputError, OutputError, ShotdetectError
+# Before anything loads OpenCV (it reads these once): its own limit on the pixels of a decoded image
+# (a backstop for image formats whose header shotdetect does not parse; the same number as
+# shotdetect.imageheader.MAX_IMAGE_PIXELS), and no log lines of its own on stderr (shotdetect
+# reports every failure itself, in one line).
+_os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(4 * 8192 * 8192))
+_os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+
+from ._version import __version__  # noqa: E402
+from .errors import DecodeError, InputError, InvalidSettingsError, OutputError, ShotdetectError  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import detect
@@ -59,6 +67,7 @@ __all__ = [
     "Keyframe",
     "VideoInfo",
     "ShotdetectError",
+    "InvalidSettingsError",
     "InputError",
     "DecodeError",
     "OutputError",

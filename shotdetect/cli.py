@@ -11,6 +11,7 @@ import argparse
 import importlib
 import importlib.util
 import logging
+import math
 import os
 import shutil
 import signal
@@ -20,12 +21,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .console import guard_stdout, printable, quiet_native_messages, restore_stdout
 from .entry import Terminated
 from .errors import DecodeError, OutputError, ShotdetectError, UsageError
 from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
 from .export.conflicts import check_output_paths
 from .export.formats import ExportOptions, parse_export_list
+from .export.safetext import valid_unicode
 from .export.stats import StatsWriter
 from .commands.argtypes import count, number, positive, seconds, unit_interval
 from .config import apply_config
@@ -77,8 +80,8 @@ def _min_shot_len(text: str) -> str:
         value = float(t[:-1]) if t.endswith("s") else int(t)
     except ValueError:
         raise argparse.ArgumentTypeError("a frame count (12) or seconds (0.5s)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive, finite number")
     return t
 
 
@@ -208,8 +211,12 @@ def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR,
                         format="shotdetect: %(levelname)s: %(message)s")
     previous = _on_sigterm()
+    stdout = guard_stdout()  # a full or closed stdout: one error line, not a traceback
+    quiet_native_messages(not args.debug)  # libjpeg/libpng lines on stderr: our error line says it
     try:
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()
+        return code
     except Terminated:
         print("\nshotdetect: terminated; no partial results left", file=sys.stderr)
         return EXIT_TERMINATED
@@ -225,15 +232,16 @@ def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
     except ShotdetectError as exc:
         if args.debug:
             raise
-        print(f"shotdetect: error: {exc}", file=sys.stderr)
+        print(f"shotdetect: error: {printable(exc)}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # a bug: say so in one line unless debugging
         if args.debug:
             raise
-        print(f"shotdetect: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-              file=sys.stderr)
+        print(f"shotdetect: internal error: {type(exc).__name__}: {printable(exc)} "
+              f"(rerun with --debug for details)", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
+        restore_stdout(stdout)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
@@ -340,7 +348,7 @@ def _run(args: argparse.Namespace) -> int:
         raise
     if args.json == "-":  # UTF-8 whatever the locale: file names may hold any character
         sys.stdout.flush()
-        sys.stdout.buffer.write(to_json(timeline).encode("utf-8"))
+        sys.stdout.buffer.write(valid_unicode(to_json(timeline)).encode("utf-8"))
         sys.stdout.buffer.flush()
     elif args.json:
         atomic_write_text(args.json, to_json(timeline))
@@ -348,7 +356,7 @@ def _run(args: argparse.Namespace) -> int:
         _print_shots(timeline)  # the result itself: shown even with -q
     if not args.quiet:
         for warning in timeline.warnings:
-            print(f"shotdetect: warning: {warning}", file=sys.stderr)
+            print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)
         if args.out or args.json:
             _summary(timeline, args.out)
     return EXIT_OK
@@ -368,7 +376,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         bar(done, total)
         if result.status == "failed" and not args.quiet:
             bar.clear()
-            print(f"shotdetect: error: {result.error}", file=sys.stderr)
+            print(f"shotdetect: error: {printable(result.error)}", file=sys.stderr)
 
     try:
         results = run_batch(videos, Path(args.out), _job(args), workers=args.jobs, resume=args.resume,
@@ -387,7 +395,8 @@ def _batch_table(results: list[BatchResult]) -> None:
         shots = r.summary.get("shots", "")
         frames = r.summary.get("frames", "")
         note = r.error or ("already complete" if r.status == "skipped" else "; ".join(r.summary.get("warnings", [])))
-        print(f"{r.video.name[:32]:<32} {r.status:<8} {shots!s:>6} {frames!s:>8} {r.seconds:>8.1f}  {note}",
+        print(f"{printable(r.video.name)[:32]:<32} {r.status:<8} {shots!s:>6} {frames!s:>8} {r.seconds:>8.1f}  "
+              f"{printable(note)}",
               file=sys.stderr)
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
     print(f"shotdetect: {len(results)} videos: {counts['ok']} done, {counts['skipped']} skipped, "
@@ -413,7 +422,7 @@ def _summary(timeline: Timeline, out: str | None) -> None:
     for t in timeline.transitions:
         kinds[t.type] = kinds.get(t.type, 0) + 1
     detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())) or "no transitions"
-    where = f" -> {out}" if out else ""
+    where = f" -> {printable(out)}" if out else ""
     print(f"shotdetect: {len(timeline.shots)} shots ({detail}) in {timeline.video.frame_count} frames{where}",
           file=sys.stderr)
 

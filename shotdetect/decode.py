@@ -25,6 +25,7 @@ import av
 import cv2
 import numpy as np
 
+from .aviindex import empty_video_frames
 from .errors import DecodeError, InputError
 from .fifo import open_fifo
 from .timeline import VideoInfo
@@ -199,13 +200,18 @@ class VideoReader:
             raise InputError(f"{self.path}: picture of {cc.width}x{cc.height} is larger than the supported "
                              f"{limit}")
         self.info = self._read_info()
-        step = max(1, self.info.width // analysis_width)
+        # Very tall pictures (more than 4:1) are also bounded by their height, so the analysis copy
+        # of a 1:20 strip stays small; ordinary and portrait videos are sized by their width.
+        step = max(1, self.info.width // analysis_width, self.info.height // (4 * analysis_width))
         self._step = step
         self.analysis_size = (max(1, self.info.width // step), max(1, self.info.height // step))
         self.warnings: list[str] = []
         #: Places where undecodable data was skipped: dicts with after_frame, time, skipped_packets.
         self.gaps: list[dict[str, float | int]] = []
         self.corrupt_packets = 0
+        #: Empty packets (a repeat of the previous picture), and the frames an AVI index marks empty.
+        self.empty_packets = 0
+        self._held = empty_video_frames(self.path) if self._container.format.name == "avi" else frozenset()
 
     def _read_info(self) -> VideoInfo:
         s = self._stream
@@ -256,11 +262,11 @@ class VideoReader:
         if self._fifo is not None:
             self._fifo.close()
 
-    def _decoded(self) -> Iterator[tuple[av.VideoFrame, int]]:
+    def _decoded(self) -> Iterator[tuple[av.VideoFrame, int, int]]:
         """Decode packet by packet so one corrupt packet is skipped instead of ending the video.
 
-        Yields each frame with the number of packets skipped so far (this runs ahead of the caller,
-        so the counter itself may already count later damage).
+        Yields each frame with the number of packets skipped so far and of empty packets so far
+        (this runs ahead of the caller, so the counters themselves may already count later ones).
         """
         consecutive = 0
         try:
@@ -274,8 +280,13 @@ class VideoReader:
                     # The demuxer itself failed (truncated container): keep what was decoded.
                     self._warn(f"stopped reading at a damaged part of the file ({_reason(exc)})")
                     for vf in self._flush():
-                        yield vf, self.corrupt_packets
+                        yield vf, self.corrupt_packets, self.empty_packets
                     return
+                if packet.size == 0 and packet.pts is not None:
+                    # An empty packet: "the previous picture again" (Theora, NUT ...), not damage. (The
+                    # demuxer's last packet is empty too, without a time: it drains the decoder.)
+                    self.empty_packets += 1
+                    continue
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
@@ -286,7 +297,7 @@ class VideoReader:
                     continue
                 consecutive = 0
                 for vf in frames:
-                    yield vf, self.corrupt_packets
+                    yield vf, self.corrupt_packets, self.empty_packets
         finally:
             if self.corrupt_packets:
                 self._warn(f"skipped {self.corrupt_packets} undecodable packet(s)")
@@ -311,13 +322,14 @@ class VideoReader:
         known_duration = False
         jumps = 0
         index = 0
-        skipped_before = 0
+        skipped_before = empty_before = 0
+        last_ticks: int | None = None
         timestamp = _BestEffortTimestamp()
         lo, hi = _READ_AHEAD_FRAMES
         depth = min(hi, max(lo, _READ_AHEAD_BYTES // picture_bytes(self.info.width, self.info.height)))
         self._read_ahead = _ReadAhead(self._decoded(), depth=depth)
         try:
-            for vf, corrupt in self._read_ahead:
+            for vf, corrupt, empty in self._read_ahead:
                 ticks = timestamp(vf.pts, vf.dts)
                 if ticks is not None:
                     t = Fraction(ticks) * tb
@@ -335,10 +347,17 @@ class VideoReader:
                     self.gaps.append({"after_frame": index - 1, "time": round(float(last - t0), 6),
                                       "skipped_packets": corrupt - skipped_before})
                 skipped_before = corrupt
+                # The previous picture was held on purpose: empty packets came between, or the AVI
+                # index marks every frame in between as empty. Then a later time is not video missing.
+                held = empty > empty_before or (
+                    bool(self._held) and ticks is not None and last_ticks is not None
+                    and all(n in self._held for n in range(last_ticks + 1, min(ticks, last_ticks + 100_000))))
+                empty_before = empty
+                last_ticks = ticks
                 if self.max_duration is not None and t - t0 > self.max_duration:
                     self._warn(f"stopped after {self.max_duration:g} s (--max-duration)")
                     break
-                if (index and not gap and known_duration
+                if (index and not gap and not held and known_duration
                         and t - last > max(_JUMP_SECONDS, _JUMP_FRAMES * last_duration)):
                     # The previous frame says how long it lasts, and far more time passed: frames the demuxer
                     # dropped silently (damaged container) or a hole in the timestamps.
@@ -362,6 +381,8 @@ class VideoReader:
         if jumps > _MAX_JUMP_WARNINGS:
             self._warn(f"video missing in {jumps - _MAX_JUMP_WARNINGS} more places")
         expected = self.info.frame_count
+        if expected and self._held:  # the header counts the empty frames of a sparse AVI too
+            expected = max(0, expected - len(self._held))
         if expected and self.max_duration is None:
             if self._count_exact:  # the stream's own count: any shortfall is missing frames
                 short = index < expected - 1

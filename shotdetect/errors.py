@@ -6,7 +6,7 @@ user code keeps working.
 
 from __future__ import annotations
 
-__all__ = ["ShotdetectError", "UsageError", "InputError", "DecodeError", "OutputError"]
+__all__ = ["ShotdetectError", "UsageError", "InvalidSettingsError", "InputError", "DecodeError", "OutputError"]
 
 
 class ShotdetectError(Exception):
@@ -20,6 +20,10 @@ class UsageError(ShotdetectError, ValueError):
     """Options that do not go together (the command line reports it like a bad option)."""
 
     exit_code = 2
+
+
+class InvalidSettingsError(UsageError):
+    """A setting given to the library is out of range or of the wrong type (``sensitivity=2``)."""
 
 
 class InputError(ShotdetectError, ValueError):

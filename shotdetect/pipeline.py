@@ -22,6 +22,7 @@ from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
 from .errors import DecodeError
+from .settings import check_detect_options
 from .sources import ImageSequence, is_image_sequence
 from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
 from .watchdog import Watchdog
@@ -214,6 +215,12 @@ def detect(
     InputError, DecodeError
         The file is not a readable video.
     """
+    # Every option checked before any work: a nonsense value raises InvalidSettingsError at once.
+    check_detect_options(dict(
+        sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len, gradual=gradual, keyframes=keyframes,
+        keyframe_sink=keyframe_sink, on_signals=on_signals, progress=progress, analysis_width=analysis_width,
+        max_duration=max_duration, stall_timeout=stall_timeout, on_hard_stop=on_hard_stop, image_order=image_order,
+        image_fps=image_fps))
     watchdog = Watchdog(stall_timeout, on_hard_stop=on_hard_stop)
     try:
         with watchdog, _opencv_single_threaded(), _open(path, analysis_width=analysis_width, max_duration=max_duration,

@@ -9,6 +9,8 @@ import sys
 import time
 from typing import TextIO
 
+from .console import printable
+
 __all__ = ["ProgressBar"]
 
 
@@ -20,7 +22,7 @@ class ProgressBar:
         self.unit = unit
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.label = label
+        self.label = printable(label)  # a file name: no escape sequences onto the terminal
         self.width = width
         self._start = time.monotonic()
         self._last_draw = 0.0

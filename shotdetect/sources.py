@@ -39,7 +39,9 @@ import av
 import cv2
 import numpy as np
 
-from .decode import ANALYSIS_WIDTH, MAX_PIXELS, Frame, open_video, render_frame
+from .decode import ANALYSIS_WIDTH, Frame, open_video, render_frame
+from .console import native_messages_hidden
+from .imageheader import MAX_IMAGE_PIXELS, check_declared_size
 from .errors import DecodeError, InputError
 from .timeline import VideoInfo
 
@@ -61,6 +63,9 @@ ORDERS = ("name", "mtime", "exif")
 #: Frame rate given to image sequences when none is asked for (as FFmpeg's image2 demuxer does).
 DEFAULT_SEQUENCE_FPS = Fraction(25)
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+#: Bytes of an image file searched for its declared size (a JPEG's frame header may follow
+#: megabytes of metadata); beyond this OpenCV's own limit (set in ``shotdetect/__init__.py``) applies.
+_HEADER_BYTES = 16 << 20
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:")
 
@@ -120,13 +125,15 @@ def read_image(path: str | os.PathLike[str], *, grey: bool = False, min_width: i
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    size = image_size(path, data[:65536].tobytes()) if factor == 1 else None
-    if size is not None and size[0] * size[1] > 4 * MAX_PIXELS:
-        raise InputError(f"{path}: picture of {size[0]}x{size[1]} is larger than the supported "
-                         f"{4 * MAX_PIXELS // 1_000_000} megapixels")
+    # Every format's declared size, before decoding (a tiny file can declare billions of pixels).
+    check_declared_size(path, data[:_HEADER_BYTES].tobytes(), reduction=factor)
     try:
-        image = cv2.imdecode(data, flags)
+        with native_messages_hidden():  # libjpeg/libpng complaints: the error below says it in one line
+            image = cv2.imdecode(data, flags)
     except cv2.error as exc:
+        if "validateInputImageSize" in str(exc):  # OpenCV's own limit, for a header not parsed here
+            raise InputError(f"{path}: picture larger than the supported {MAX_IMAGE_PIXELS // 1_000_000} "
+                             f"megapixels") from exc
         raise InputError(f"{path}: cannot decode the image ({str(exc).strip().splitlines()[-1]})") from exc
     if image is None or image.size == 0:
         raise InputError(f"{path}: not an image file (or a format OpenCV cannot read)")

@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from ..console import printable
+from ..export.safetext import valid_unicode_tree
 from ..cli import make_parser
 from .argtypes import count, number, unit_interval
 from ..compare import Comparison, ImageIndex, SameRule, compare_images
@@ -96,12 +98,12 @@ def run(args: argparse.Namespace) -> int:
                             align_images=args.align)
     if args.json:
         doc = {"a": _describe(a), "b": _describe(b), **result.to_dict()}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(valid_unicode_tree(doc), indent=2) + "\n")
     elif not args.quiet:
         _print_table(a, b, result)
     if not args.quiet:
         for warning in result.warnings:
-            print(f"shotdetect: warning: {warning}", file=sys.stderr)
+            print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)
     return EXIT_SAME if result.same else EXIT_DIFFERENT
 
 
@@ -156,7 +158,7 @@ def _print_table(a: Picture, b: Picture, r: Comparison) -> None:
         if not key and not value:
             print()
         elif key in ("A", "B"):
-            print(f"{key:<{width}}  {value}  {note}")
+            print(f"{key:<{width}}  {printable(value)}  {printable(note)}")
         else:
             print(f"{key:<{width}}  {value:<{vwidth}}  {note}".rstrip())
     print(f"\nverdict: {'same' if r.same else 'different'}  (rule: {r.rule.describe()})")
@@ -171,15 +173,17 @@ def _run_index(args: argparse.Namespace) -> int:
                "match": best.to_dict() if best else None, "candidates": [m.to_dict() for m in checked],
                "indexed": len(index), "hashed_now": index.computed, "from_cache": index.reused,
                "warnings": index.warnings}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(valid_unicode_tree(doc), indent=2) + "\n")
     elif not args.quiet:
         if best is not None:
-            print(f"found: {best.path}  (hash distance {best.hash_distance}, changed area {best.changed_area:.4f}, "
+            print(f"found: {printable(best.path)}  (hash distance {best.hash_distance}, "
+                  f"changed area {best.changed_area:.4f}, "
                   f"correlation {best.correlation:.3f})")
         else:
             near = f"; {len(checked)} similar-looking candidate(s) differ" if checked else ""
-            print(f"not found: {query.label} is not in {index.folder} ({len(index)} images{near})")
+            print(f"not found: {printable(query.label)} is not in {printable(index.folder)} "
+                  f"({len(index)} images{near})")
     if not args.quiet:
         for warning in index.warnings:
-            print(f"shotdetect: warning: {warning}", file=sys.stderr)
+            print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)
     return EXIT_SAME if best is not None else EXIT_DIFFERENT

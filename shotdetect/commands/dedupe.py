@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from .. import __version__
+from ..console import printable
 from ..cli import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, make_parser
 from ..export.outdir import OutputDir, signals_deferred
 from ..export.ownership import source_record, write_manifest
@@ -330,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
             dedupe.finish(complete=False, interrupted=True)
             terminated = isinstance(exc, Terminated)
             print(f"\nshotdetect: {'terminated' if terminated else 'interrupted'}; kept {len(dedupe.kept)} of "
-                  f"{dedupe.seen} pictures so far in {args.out} (every file complete)", file=sys.stderr)
+                  f"{dedupe.seen} pictures so far in {printable(args.out)} (every file complete)", file=sys.stderr)
             return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
         except BaseException as exc:
             bar.close()
@@ -343,7 +344,8 @@ def run(args: argparse.Namespace) -> int:
         dedupe.finish(complete=True)
     if not args.quiet:
         for warning in reader.warnings:
-            print(f"shotdetect: warning: {warning}", file=sys.stderr)
+            print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)
         held = f", {dedupe.held_back} more changes within --min-interval" if dedupe.held_back else ""
-        print(f"shotdetect: kept {len(dedupe.kept)} of {dedupe.seen} pictures{held} -> {args.out}", file=sys.stderr)
+        print(f"shotdetect: kept {len(dedupe.kept)} of {dedupe.seen} pictures{held} -> {printable(args.out)}",
+              file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import cv2
 
+from ..console import printable
 from ..cli import make_parser
 from .argtypes import positive, seconds
 from ..errors import OutputError, UsageError
@@ -153,11 +154,11 @@ def run(args: argparse.Namespace) -> int:
         _print_slides(result)
     if not args.quiet:
         for warning in result.warnings:
-            print(f"shotdetect: warning: {warning}", file=sys.stderr)
+            print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)
         if args.out or args.json:
             built = sum(len(s.steps) > 1 for s in result.slides)
             revisits = sum(s.revisits for s in result.slides)
-            where = f" -> {args.out}" if args.out else ""
+            where = f" -> {printable(args.out)}" if args.out else ""
             print(f"shotdetect: {len(result.slides)} slides ({built} built up in steps, {revisits} revisits, "
                   f"{len(result.skipped)} shown too briefly and skipped){where}", file=sys.stderr)
     return 0

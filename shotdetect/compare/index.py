@@ -55,6 +55,23 @@ class Match:
                 "changed_area": round(self.changed_area, 6), "correlation": round(self.correlation, 6)}
 
 
+def _valid_entry(entry: dict[str, Any]) -> bool:
+    """A cache entry as :class:`ImageIndex` writes it: a 64-bit hash in hex, or none and an error.
+
+    Anything else (a damaged or hand-edited cache) is a miss: the image is hashed again.
+    """
+    value = entry.get("phash")
+    if value is None:
+        return isinstance(entry.get("error"), str)
+    if not isinstance(value, str) or len(value) != 16:
+        return False
+    try:
+        from_hex(value)
+    except ValueError:
+        return False
+    return True
+
+
 class ImageIndex:
     """The perceptual hashes of the images in ``folder``, cached in the folder.
 
@@ -100,7 +117,8 @@ class ImageIndex:
             except OSError:
                 continue
             old = entries.get(key)
-            if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+            if (old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns
+                    and _valid_entry(old)):
                 entry = old
                 self.reused += 1
             else:
@@ -112,10 +130,7 @@ class ImageIndex:
                 self.computed += 1
             fresh[key] = entry
             if entry.get("phash"):
-                try:
-                    hashes.append(from_hex(entry["phash"]))
-                except ValueError:
-                    continue
+                hashes.append(from_hex(entry["phash"]))
                 paths.append(path)
         self.paths = paths
         self.hashes = np.array(hashes, dtype=np.uint64)

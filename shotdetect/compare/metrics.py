@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from ..features.histogram import bhattacharyya, chi_square, kl_divergence, yuv_histogram
+from ..settings import real, whole
 from .alignment import Shift, align
 from .phash import hamming, phash
 
@@ -371,6 +372,12 @@ class SameRule:
     min_correlation: float = 0.75
     tolerance: float = 25.0
     max_pixels: int | None = None
+
+    def __post_init__(self) -> None:
+        real("max_area", self.max_area, low=0, high=1)
+        real("min_correlation", self.min_correlation, low=-1, high=1)
+        real("tolerance", self.tolerance, low=0, high=255)
+        whole("max_pixels", self.max_pixels, low=0, optional=True)
 
     def describe(self) -> str:
         if self.max_pixels is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..settings import check_detector_settings
 from .candidates import Candidate
 from .window import SignalWindow
 
@@ -40,6 +41,9 @@ class DetectorSettings:
     threshold: float | None = None
     min_shot_frames: int = 3
     gradual: bool = True
+
+    def __post_init__(self) -> None:
+        check_detector_settings(self)
 
     @property
     def scale(self) -> float:

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import OutputError
+from .safetext import valid_unicode
 
 __all__ = ["atomic_write_bytes", "atomic_write_text"]
 
@@ -62,5 +63,9 @@ _UMASK = _read_umask()
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write UTF-8 text atomically; see :func:`atomic_write_bytes`."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    """Write UTF-8 text atomically; see :func:`atomic_write_bytes`.
+
+    Bytes of a file name that are not UTF-8 (lone surrogates in ``text``) are written as U+FFFD,
+    so every text file shotdetect writes is valid UTF-8.
+    """
+    return atomic_write_bytes(path, valid_unicode(text).encode("utf-8"))

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..timeline import Timeline
 from .atomic import atomic_write_text
+from .safetext import one_line
 
 __all__ = ["Chapter", "chapters", "webvtt", "ffmetadata", "youtube", "YOUTUBE_MIN_LEN",
            "write_webvtt", "write_ffmetadata", "write_youtube"]
@@ -92,7 +93,8 @@ def webvtt(timeline: Timeline, min_len: float | None = None) -> str:
     """WebVTT chapter cues (use with ``<track kind="chapters">``)."""
     lines = ["WEBVTT", ""]
     for n, c in enumerate(chapters(timeline, min_len or 0.0), 1):
-        lines += [str(n), f"{_vtt_time(c.start)} --> {_vtt_time(c.end)}", c.title, ""]
+        # a title is one line: a blank line would end the cue, "-->" would start a new one
+        lines += [str(n), f"{_vtt_time(c.start)} --> {_vtt_time(c.end)}", one_line(c.title).replace("-->", "->"), ""]
     return "\n".join(lines)
 
 
@@ -109,7 +111,7 @@ def ffmetadata(timeline: Timeline, min_len: float | None = None) -> str:
         start = math.floor(c.start * 1000 + Fraction(1, 2))
         end = math.floor(c.end * 1000 + Fraction(1, 2))
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}",
-                  f"title={_ffmeta_escape(c.title)}", ""]
+                  f"title={_ffmeta_escape(one_line(c.title))}", ""]
     return "\n".join(lines)
 
 
@@ -122,7 +124,7 @@ def youtube(timeline: Timeline, min_len: float | None = None) -> str:
     for c in found:
         s = int(c.start)
         stamp = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" if hours else f"{s // 60:02d}:{s % 60:02d}"
-        lines.append(f"{stamp} {c.title}")
+        lines.append(f"{stamp} {one_line(c.title)}")
     return "\n".join(lines) + "\n"
 
 

@@ -34,6 +34,7 @@ from ..timeline import Timeline
 from .atomic import atomic_write_text
 from ..rates import EDIT_RATES, average_rate, exact_rate, is_drop_frame
 from ..rates import edit_rate as _video_edit_rate
+from .safetext import one_line, valid_unicode, valid_unicode_tree
 
 __all__ = ["EDIT_RATES", "edit_rate", "build_otio", "write_otio", "write_edl", "write_fcpxml"]
 
@@ -121,7 +122,7 @@ def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial:
     def reference() -> Any:
         return otio.schema.ExternalReference(
             target_url=url, available_range=tr(rt(0, rate), rt(total, rate)),
-            metadata={"shotdetect": {"path": str(source), "start_time": float(video.start_time)}},
+            metadata={"shotdetect": {"path": valid_unicode(str(source)), "start_time": float(video.start_time)}},
         )
 
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -155,12 +156,12 @@ def build_otio(timeline: Timeline, source: str | os.PathLike[str], *, editorial:
     from .._version import __version__
 
     return otio.schema.Timeline(
-        name=source.stem,
+        name=one_line(source.stem),  # EDL's TITLE line and FCPXML's project name: one line, valid XML
         tracks=[track],
         global_start_time=rt(0, rate),
-        metadata={"shotdetect": {"version": __version__, "video": video.to_dict(),
-                                 "settings": dict(timeline.settings), "rate": str(clock.rate),
-                                 "timecode": _timecode_metadata(timeline, edl_rate if editorial else None)}},
+        metadata=valid_unicode_tree({"shotdetect": {
+            "version": __version__, "video": video.to_dict(), "settings": dict(timeline.settings),
+            "rate": str(clock.rate), "timecode": _timecode_metadata(timeline, edl_rate if editorial else None)}}),
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..timeline import Timeline, timecode
 from .atomic import atomic_write_text
+from .safetext import csv_cell
 
 __all__ = ["SCENE_COLUMNS", "TRANSITION_COLUMNS", "scenes_csv", "transitions_csv", "smpte", "clock",
            "write_scenes_csv", "write_transitions_csv"]
@@ -49,7 +50,7 @@ def _csv(rows: list[list[Any]], header: tuple[str, ...]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return buf.getvalue()
 
 

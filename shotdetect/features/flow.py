@@ -9,7 +9,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["MotionEstimator", "mean_abs_diff"]
+__all__ = ["MotionEstimator", "mean_abs_diff", "MIN_FLOW_SIDE"]
+
+#: Smallest side of the pictures DIS flow is estimated on. Its image pyramid needs both sides at
+#: least four patches (8 px) tall at its finest level; below 32 px on either side OpenCV fails or,
+#: for wide pictures, crashes the interpreter. Smaller pictures are stretched to this first.
+MIN_FLOW_SIDE = 32
 
 
 def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -37,8 +42,9 @@ class MotionEstimator:
         w, h = size
         self._size = size
         self._grid_x, self._grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-        # Pixels near the border have no counterpart after a pan; leave them out of the residual.
-        m = max(1, min(w, h) // 16)
+        # Pixels near the border have no counterpart after a pan; leave them out of the residual
+        # (unless the picture is so small that nothing would be left).
+        m = max(1, min(w, h) // 16) if min(w, h) > 2 else 0
         self._inner = (slice(m, h - m), slice(m, w - m))
         self._diag = float(np.hypot(w, h))
 
@@ -56,9 +62,15 @@ class MotionEstimator:
         residual : float
             Mean absolute difference in [0, 1] between ``current`` and ``previous`` warped onto it.
         """
+        h, w = current_small.shape
+        if min(w, h) < MIN_FLOW_SIDE:  # too small for DIS: stretch both frames (flow is rescaled below)
+            grown = (max(w, MIN_FLOW_SIDE), max(h, MIN_FLOW_SIDE))
+            current_small = cv2.resize(current_small, grown, interpolation=cv2.INTER_LINEAR)
+            previous_small = cv2.resize(previous_small, grown, interpolation=cv2.INTER_LINEAR)
+            h, w = current_small.shape
         small = self._dis.calc(current_small, previous_small, None)
-        scale = self._size[0] / current_small.shape[1]
-        flow = cv2.resize(small, self._size, interpolation=cv2.INTER_LINEAR) * np.float32(scale)
+        flow = cv2.resize(small, self._size, interpolation=cv2.INTER_LINEAR)
+        flow *= np.array([self._size[0] / w, self._size[1] / h], np.float32)  # to analysis pixels, per axis
         fx, fy = flow[..., 0], flow[..., 1]
         warped = cv2.remap(previous, self._grid_x + fx, self._grid_y + fy,
                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -42,7 +42,7 @@ def parse_roi(text: str) -> Rect:
         raise ValueError("expected x,y,w,h (four numbers, pixels)")
     try:
         x, y, w, h = (int(round(float(p))) for p in parts)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, nan, inf
         raise ValueError("expected x,y,w,h (four numbers, pixels)") from None
     if x < 0 or y < 0 or w <= 0 or h <= 0:
         raise ValueError("x and y must be >= 0, w and h > 0")
@@ -71,19 +71,23 @@ class Geometry:
         h0 = info.height
         self.display_size = (h0, w0) if self.rotation in (90, 270) else (w0, h0)
         dw, dh = self.display_size
-        if roi is None:
+        if roi is None:  # the whole picture, however small (it is then stretched to the minimum below)
             roi = Rect(0, 0, dw, dh)
-        if roi.x + roi.w > dw or roi.y + roi.h > dh:
-            raise UsageError(f"--roi {roi.x},{roi.y},{roi.w},{roi.h} lies outside the {dw}x{dh} picture")
-        if roi.w < 16 or roi.h < 16:
-            raise UsageError("--roi must be at least 16x16 pixels")
+        else:
+            if roi.x + roi.w > dw or roi.y + roi.h > dh:
+                raise UsageError(f"--roi {roi.x},{roi.y},{roi.w},{roi.h} lies outside the {dw}x{dh} picture")
+            if roi.w < 16 or roi.h < 16:
+                raise UsageError("--roi must be at least 16x16 pixels")
         self.roi = roi
         # the region in pre-rotation display coordinates (stretched, not rotated)
         pre = self._unrotate(roi, w0, h0)
         # ... and in coded pixels
         self.coded = (pre[0] / sar, pre[1], pre[2] / sar, pre[3])
-        aw = min(analysis_width, roi.w)
-        self.analysis_size = (aw, max(8, int(round(aw * roi.h / roi.w))))
+        # At most analysis_width wide and twice that tall (a 1:20 strip stays small), at least 16x16
+        # (a picture smaller than that is enlarged, so tiny videos give a result too).
+        scale = min(1.0, analysis_width / roi.w, 2 * analysis_width / roi.h)
+        aw = max(16, int(round(roi.w * scale)))
+        self.analysis_size = (aw, max(16, int(round(roi.h * scale))))
         sw = min(small_width, max(16, aw // 2))
         self.small_size = (sw, max(6, int(round(sw * roi.h / roi.w))))
 
