@@ -51,10 +51,20 @@ def main() -> int:
     try:
         if caught is not None:
             raise Terminated() if caught == signal.SIGTERM else KeyboardInterrupt()
-        return run()  # type: ignore[operator]
+        code = run()  # type: ignore[operator]
     except Terminated:
         print("\nshotdetect: terminated", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
         print("\nshotdetect: interrupted", file=sys.stderr)
         return 130
+    _ignore_late_signals()
+    return code  # type: ignore[no-any-return]
+
+
+def _ignore_late_signals() -> None:
+    """The work is done and reported: a signal while the interpreter shuts down changes nothing,
+    so it must not turn a finished run into a killed one (exit -2/-15 after the results)."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)

@@ -282,3 +282,18 @@ def test_a_scene_list_becomes_a_timeline_json(analysed, tmp_path):
     # Never written over its own input.
     one_error_line(run_cli("export", tmp_path / "j" / "timeline.json", "--to", "json", "--out", tmp_path / "j",
                            "--overwrite"), 5, "input")
+
+
+def test_exports_added_to_a_folder_of_results_keep_its_keyframes(analysed, tmp_path):
+    """``export --out`` into the folder a detection wrote: the new files join the results, the
+    keyframes and timeline.json stay, and the manifest lists them all."""
+    folder, video, doc = analysed
+    out = tmp_path / "results"
+    assert run_cli(video, "--out", out, "-q").returncode == 0
+    pictures = sorted(p.name for p in out.glob("shot-*.jpg"))
+    assert pictures
+    proc = run_cli("export", out / "timeline.json", "--to", "edl", "--out", out, "--overwrite")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.glob("shot-*.jpg")) == pictures and (out / "timeline.edl").is_file()
+    listed = {f["name"] for f in json.loads((out / ".shotdetect-manifest.json").read_text())["files"]}
+    assert {*pictures, "timeline.json", "timeline.edl"} <= listed

@@ -199,11 +199,13 @@ def test_review_reopens_its_save_and_retypes(clip, tmp_path):
     from playwright.sync_api import sync_playwright
 
     out = tmp_path / "r"
-    out.mkdir()
     saved = json.loads(subprocess.run([sys.executable, "-m", "shotdetect", clip, "--json", "-", "--no-images", "-q"],
                                       capture_output=True, text=True, timeout=120, check=True).stdout)
     saved["transitions"] = saved["transitions"][:1]
-    (out / "timeline.json").write_text(json.dumps(saved))
+    (tmp_path / "edited.json").write_text(json.dumps(saved))
+    # an earlier save: a timeline.json that shotdetect wrote (and recorded) in the folder
+    subprocess.run([sys.executable, "-m", "shotdetect", "export", tmp_path / "edited.json", "--to", "json",
+                    "--out", out], capture_output=True, text=True, timeout=120, check=True)
     review = Review(clip, "--out", out, "--export", "csv")
     try:
         with sync_playwright() as p:

@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         source = Path(args.video) if args.video else find_source(timeline, args.timeline)
     written = export_timeline(timeline, args.out, formats, source=source, images=read.resolve().parent,
                               overwrite=args.overwrite, min_chapter_len=args.min_chapter_len,
-                              accurate=args.split_accurate, edl_rate=args.edl_rate, keep=[read])
+                              accurate=args.split_accurate, edl_rate=args.edl_rate,
+                              # only a timeline.json written could replace the file read
+                              keep=[read] if "json" in formats else [])
     if not args.quiet:
         names = ", ".join(p.name for p in written)
         print(f"shotdetect: {len(timeline.shots)} shots from {read.name} -> {args.out}: {names}", file=sys.stderr)

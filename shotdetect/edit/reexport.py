@@ -37,8 +37,8 @@ def export_timeline(timeline: Timeline, out: str | os.PathLike[str], formats: st
     Besides the ``--export`` formats, ``json`` writes ``timeline.json`` itself: the checked,
     normalised timeline (a scene list turned into a timeline, a hand edit with its shots rebuilt).
 
-    The files appear together or not at all; existing files of the same formats are refused unless
-    ``overwrite``. ``source`` is the video the editorial files reference (default: the timeline's
+    The files appear together or not at all; existing results are refused unless ``overwrite``, and
+    then only the files written again are replaced (the folder's other results stay). ``source`` is the video the editorial files reference (default: the timeline's
     ``video.path``), ``images`` the folder holding the keyframe images the HTML report shows.
     Returns the files written.
 
@@ -63,7 +63,10 @@ def export_timeline(timeline: Timeline, out: str | os.PathLike[str], formats: st
     if "split" in options.formats and not source.is_file():
         raise InputError(f"{source}: no such video to split (give it with --video)")
     folder = Path(out)
-    with OutputDir(folder, overwrite=overwrite, keep=[source, *keep], source=source, command="export") as staging:
+    # Only the files written again replace earlier ones: exports added to a folder of results leave
+    # its keyframes (and other exports) in place.
+    with OutputDir(folder, overwrite=overwrite, keep=[source, *keep], source=source, command="export",
+                   replace_all=False) as staging:
         if options.formats:
             options.write(timeline, staging, source=source, images=images)
         if json_too:

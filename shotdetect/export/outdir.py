@@ -84,16 +84,21 @@ class OutputDir:
         The analysed input, recorded in the manifest (batch ``--resume`` checks it).
     command : str
         Which command wrote the results (recorded in the manifest).
+    replace_all : bool
+        True (a new run): every earlier result gives way. False (exports added to a folder of
+        results, a review saved): only the earlier files written again are replaced; the others
+        (keyframes, say) stay and stay listed in the manifest.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False,
                  keep: Iterable[str | os.PathLike[str]] = (), source: str | os.PathLike[str] | None = None,
-                 command: str = "detect"):
+                 command: str = "detect", replace_all: bool = True):
         self.path = Path(path)
         self.overwrite = overwrite
         self.keep = [Path(p) for p in keep]
         self.source = source
         self.command = command
+        self.replace_all = replace_all
         self.staging: Path | None = None
         self.previous = Survey()
         self._created: list[Path] = []
@@ -184,18 +189,22 @@ class OutputDir:
                                   "nothing was replaced")
             new_records = [file_record(self.staging / n) for n in names]  # a rename keeps size and time
             old_records = [file_record(self.path / n) for n in now.owned]
+            # All earlier results give way to the new run, or (adding exports to a folder of results,
+            # saving a review) only those written again; the others stay, and stay listed.
+            replaced = now.owned if self.replace_all else [n for n in now.owned if n in names]
+            kept = [n for n in now.owned if n not in replaced]
             write_manifest(self.path, [], command=self.command, source=source, extra=[*old_records, *new_records])
             backup = _make_staging(self.path, ".shotdetect-old-")
             set_aside: list[tuple[Path, Path]] = []
             placed: list[Path] = []
             try:
-                for name in now.owned:
+                for name in replaced:
                     os.replace(self.path / name, backup / name)
                     set_aside.append((backup / name, self.path / name))
                 for name in names:
                     os.replace(self.staging / name, self.path / name)
                     placed.append(self.path / name)
-                write_manifest(self.path, names, command=self.command, source=source)
+                write_manifest(self.path, [*names, *kept], command=self.command, source=source)
             except BaseException as exc:
                 for path in placed:
                     path.unlink(missing_ok=True)

@@ -11,8 +11,6 @@ from typing import Any
 
 from ..edit.load import Change, FrameClock, assemble, load_timeline
 from ..errors import InputError, OutputError
-from ..export.atomic import atomic_write_text
-from ..export.json import to_json
 from ..pipeline import Progress, detect
 from ..timeline import SCHEMA_NAME, Keyframe, Timeline
 from .scores import ScoreRecord, ScoreRecorder
@@ -96,12 +94,11 @@ class ReviewSession:
             self.out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{self.out}: cannot write here ({exc.strerror})") from None
-        if self.exports:
-            from ..edit.reexport import export_timeline
+        from ..edit.reexport import export_timeline
 
-            export_timeline(timeline, self.out, self.exports, source=self.video, overwrite=True,
-                            keep=[self.target])
-        atomic_write_text(self.target, to_json(timeline))
+        # timeline.json and the chosen exports replace their earlier versions together, recorded in
+        # the folder's manifest; the folder's keyframes and other results stay.
+        export_timeline(timeline, self.out, [*self.exports, "json"], source=self.video, overwrite=True)
         self.saves += 1
         return timeline
 
