@@ -13,7 +13,6 @@ import importlib.util
 import logging
 import math
 import os
-import shutil
 import signal
 import sys
 import threading

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import pytest
 
-from shotdetect.imageheader import MAX_IMAGE_PIXELS, declared_size
+from shotdetect.imageheader import declared_size
 
 SIDE = 30000
 LIMIT = 1536 << 20

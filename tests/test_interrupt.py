@@ -10,7 +10,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import av
 import pytest
 
 import shotdetect
@@ -18,6 +17,8 @@ from shotdetect.errors import DecodeError
 from shotdetect.export.ownership import MANIFEST_NAME, write_manifest
 from shotdetect.synth import ShotSpec, render_clip
 from shotdetect.watchdog import Watchdog
+
+from conftest import loop_video
 
 #: Seconds a signalled run may take to exit (the target is 1 s; a loaded machine gets some slack).
 EXIT_WITHIN = 2.0
@@ -30,19 +31,7 @@ def long_clip(tmp_path_factory):
     d = tmp_path_factory.mktemp("long")
     render_clip(d / "part.mkv", [ShotSpec(50, seed=i) for i in range(6)], size=(640, 360),
                 options={"preset": "ultrafast"})
-    path = d / "long.mkv"
-    with av.open(str(d / "part.mkv")) as inp, av.open(str(path), "w") as out:
-        s_in = inp.streams.video[0]
-        s_out = out.add_stream_from_template(s_in)
-        packets = [p for p in inp.demux(s_in) if p.size]
-        span = packets[-1].pts + (packets[1].pts - packets[0].pts)
-        for loop in range(LOOPS):
-            for p in packets:
-                q = av.Packet(bytes(p))
-                q.pts, q.dts = p.pts + loop * span, p.dts + loop * span
-                q.is_keyframe, q.time_base, q.stream = p.is_keyframe, s_in.time_base, s_out
-                out.mux(q)
-    return path
+    return loop_video(d / "part.mkv", d / "long.mkv", LOOPS)
 
 
 def _default_sigint():

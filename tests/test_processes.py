@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
@@ -22,25 +21,11 @@ import pytest
 from shotdetect.export.ownership import MANIFEST_NAME
 from shotdetect.synth import ShotSpec, render_clip
 
+from conftest import loop_video
+
 FAST = {"preset": "ultrafast"}
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
-
-
-def _loop(part: Path, path: Path, loops: int) -> Path:
-    """``part`` repeated ``loops`` times by copying packets (no encoding): a long clip made fast."""
-    with av.open(str(part)) as inp, av.open(str(path), "w") as out:
-        s_in = inp.streams.video[0]
-        s_out = out.add_stream_from_template(s_in)
-        packets = [p for p in inp.demux(s_in) if p.size]
-        span = packets[-1].pts + (packets[1].pts - packets[0].pts)
-        for loop in range(loops):
-            for p in packets:
-                q = av.Packet(bytes(p))
-                q.pts, q.dts = p.pts + loop * span, p.dts + loop * span
-                q.is_keyframe, q.time_base, q.stream = p.is_keyframe, s_in.time_base, s_out
-                out.mux(q)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +35,7 @@ def library(tmp_path_factory) -> Path:
     render_clip(root / "part.mkv", [ShotSpec(40, seed=i) for i in range(4)], size=(320, 180), options=FAST)
     lib = root / "lib"
     lib.mkdir()
-    _loop(root / "part.mkv", lib / "a.mkv", 20)
+    loop_video(root / "part.mkv", lib / "a.mkv", 20)
     for name in "bcd":
         os.link(lib / "a.mkv", lib / f"{name}.mkv")
     return lib
@@ -61,7 +46,7 @@ def one_long_shot(tmp_path_factory) -> Path:
     """2,000 frames of one still shot at 640x360: a re-encoding ffmpeg runs for a while."""
     root = tmp_path_factory.mktemp("proc-shot")
     render_clip(root / "part.mkv", [ShotSpec(50, seed=5)], size=(640, 360), options=FAST)
-    return _loop(root / "part.mkv", root / "long.mkv", 40)
+    return loop_video(root / "part.mkv", root / "long.mkv", 40)
 
 
 def _default_sigint():

@@ -23,7 +23,6 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path

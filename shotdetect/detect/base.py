@@ -14,7 +14,7 @@ from ..settings import check_detector_settings
 from .candidates import Candidate
 from .window import SignalWindow
 
-__all__ = ["Detector", "DetectorSettings", "MAX_GRADUAL_SECONDS"]
+__all__ = ["Detector", "DetectorSettings", "MAX_GRADUAL_SECONDS", "explained_spans"]
 
 #: Longest gradual transition looked for, in seconds (editors' dissolves and fades rarely exceed it).
 MAX_GRADUAL_SECONDS = 4.0
@@ -75,3 +75,8 @@ class Detector(Protocol):
         """Transitions in the window. ``earlier`` holds what the detectors registered before this
         one proposed, so that a detector can leave alone what is already explained."""
         ...
+
+
+def explained_spans(w: SignalWindow, earlier: list[Candidate]) -> list[tuple[int, int]]:
+    """The window positions (inclusive spans) that earlier detectors' candidates already explain."""
+    return [(c.start - w.start, c.end - w.start) for c in earlier]

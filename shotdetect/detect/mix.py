@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import MAX_GRADUAL_SECONDS, DetectorSettings
+from .base import MAX_GRADUAL_SECONDS, DetectorSettings, explained_spans
 from .candidates import Candidate
 from .fades import nearly_flat
 from .picture import (band, changed_share, colour_changed_share, moved_changed_share, outside,
@@ -223,5 +223,4 @@ class MixDetector:
     reach_seconds = MAX_GRADUAL_SECONDS + 1.0
 
     def propose(self, w: SignalWindow, settings: DetectorSettings, earlier: list[Candidate]) -> list[Candidate]:
-        covered = [(c.start - w.start, c.end - w.start) for c in earlier]
-        return find_mixes(w, exclude=covered, threshold_scale=settings.scale)
+        return find_mixes(w, exclude=explained_spans(w, earlier), threshold_scale=settings.scale)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import MAX_GRADUAL_SECONDS, DetectorSettings
+from .base import MAX_GRADUAL_SECONDS, DetectorSettings, explained_spans
 from .candidates import Candidate
 from .mix import MIN_STRUCTURE_SHARE, SETTLE_SECONDS, settled, running_median
 from .picture import changed_share, moved_changed_share, structure_changed_share
@@ -62,5 +62,4 @@ class PushDetector:
     reach_seconds = MAX_GRADUAL_SECONDS + 1.0
 
     def propose(self, w: SignalWindow, settings: DetectorSettings, earlier: list[Candidate]) -> list[Candidate]:
-        covered = [(c.start - w.start, c.end - w.start) for c in earlier]
-        return find_pushes(w, exclude=covered, threshold_scale=settings.scale)
+        return find_pushes(w, exclude=explained_spans(w, earlier), threshold_scale=settings.scale)
