@@ -22,8 +22,10 @@ FLAT_CONTRAST = 0.03
 MIN_RAMP_DEPARTURE = 0.06
 #: Mean luma change per frame (fraction of full scale) below which a flat frame is still.
 _STILL_DIFF = 0.004
-#: A flat hold shorter than this joins fade-out and fade-in into one transition, in seconds.
-FADE_HOLD_SECONDS = 0.5
+#: A flat hold shorter than this joins fade-out and fade-in (or a cut to black and a fade-in, a
+#: fade-out and a cut from black) into one transition, a dip, in seconds; a longer black is a pause
+#: of its own.
+FADE_HOLD_SECONDS = 1.0
 
 
 def _ramp(departure: np.ndarray, i: int, step: int, limit: int) -> int:
