@@ -61,12 +61,12 @@ def _rising(values: list[float]) -> float:
     return float(np.corrcoef(ranks, np.arange(len(values)))[0, 1])
 
 
-def settled(thumbs: np.ndarray, ia: int, ib: int, k: int) -> bool:
+def settled(thumbs: np.ndarray, ia: int, ib: int, k: int, across: float) -> bool:
     """Whether the pictures either side of a span are steady: each changes over ``k`` frames within
-    its own shot far less than across the span. A transition leaves shot A and arrives in shot B;
-    a camera move or an action scene keeps changing before and after the span too."""
+    its own shot far less than ``across`` (the :func:`changed_share` of frames ``ia`` and ``ib``).
+    A transition leaves shot A and arrives in shot B; a camera move or an action scene keeps
+    changing before and after the span too."""
     n = len(thumbs)
-    across = changed_share(thumbs[ia], thumbs[ib])
     before = changed_share(thumbs[max(0, ia - k)], thumbs[ia])
     after = changed_share(thumbs[ib], thumbs[min(n - 1, ib + k)])
     return max(before, after) < SETTLED_RATIO * across
@@ -154,8 +154,10 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
     for signal, floor in ((w.residual, 0.006), (w.bhattacharyya, 0.02)):
         base = running_median(signal, size)
         active |= signal > np.maximum(floor * threshold_scale, ACTIVITY_RATIO * threshold_scale * base)
+    explained = np.zeros(n, bool)  # what earlier detectors found: not part of a run, nor crossed by one
     for s, e in exclude:
-        active[max(0, s):e + 1] = False
+        explained[max(0, s):e + 1] = True
+    active &= ~explained
     filled = active.copy()
     filled[1:-1] |= active[:-2] & active[2:]  # bridge single quiet frames
     limit = w.frames(MAX_GRADUAL_SECONDS)
@@ -163,9 +165,6 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
     settle = w.frames(SETTLE_SECONDS)
     thumbs = w.thumbs
     verdicts: list[tuple[float, str, int, int, int]] = []
-    explained = np.zeros(n, bool)
-    for s, e in exclude:
-        explained[max(0, s):e + 1] = True
     for s, e in _spans(runs(filled), w.frames(RUN_GAP_SECONDS), limit, explained):
         for s2, e2 in _sub_spans(w, s, e, min_len):
             ia, ib = max(0, s2 - 1), min(n - 1, e2 + 1)
@@ -175,9 +174,10 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
                 continue
             if structure_changed_share(thumbs[ia], thumbs[ib]) < MIN_STRUCTURE_SHARE / min(1.0, threshold_scale):
                 continue
-            if not settled(thumbs, ia, ib, settle):
+            across = changed_share(thumbs[ia], thumbs[ib])
+            if not settled(thumbs, ia, ib, settle, across):
                 continue
-            if moved_changed_share(thumbs[ia], thumbs[ib]) < MOVED_RATIO * changed_share(thumbs[ia], thumbs[ib]):
+            if moved_changed_share(thumbs[ia], thumbs[ib]) < MOVED_RATIO * across:
                 continue  # the new picture is the old one moved: a pan, a zoom, a drift
             verdict = _classify_run(thumbs, s2, e2)
             if verdict is not None:

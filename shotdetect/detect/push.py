@@ -46,9 +46,10 @@ def find_pushes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sc
             continue
         ia, ib = max(0, s - 1), min(n - 1, e + 1)
         a, b = w.thumbs[ia], w.thumbs[ib]
-        if structure_changed_share(a, b) < MIN_STRUCTURE_SHARE or not settled(w.thumbs, ia, ib, settle):
+        across = changed_share(a, b)
+        if structure_changed_share(a, b) < MIN_STRUCTURE_SHARE or not settled(w.thumbs, ia, ib, settle, across):
             continue
-        if moved_changed_share(a, b) < (1 - MOVED_EXPLAINS_AT_MOST) * changed_share(a, b):
+        if moved_changed_share(a, b) < (1 - MOVED_EXPLAINS_AT_MOST) * across:
             continue
         found.append(Candidate("wipe", w.start + (s + e + 1) // 2, w.start + s, w.start + e, 0.75))
     return found
