@@ -126,3 +126,14 @@ def loop_video(part, path, loops):
                 q.is_keyframe, q.time_base, q.stream = p.is_keyframe, s_in.time_base, s_out
                 out.mux(q)
     return path
+
+
+def wait_until(condition, proc, timeout=60.0):
+    """Poll ``condition`` until it holds while ``proc`` still runs (the moment to send it a signal)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, f"ended before the signal: {proc.communicate()}"
+        assert time.monotonic() < deadline, "never got going"
+        time.sleep(0.02)

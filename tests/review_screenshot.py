@@ -14,12 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from shotdetect.synth import ShotSpec, TransitionSpec, render_clip  # noqa: E402
-from test_review import Review, _launch  # noqa: E402
+from test_review import Review, review_page  # noqa: E402
 
 
 def main(target: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as tmp:
         video = Path(tmp) / "example.mp4"
         shots = [ShotSpec(40, seed=61, pan=(2.0, 0.0)), ShotSpec(45, seed=62, motion=2.0), ShotSpec(35, seed=63),
@@ -28,18 +26,13 @@ def main(target: str) -> None:
                                    TransitionSpec("cut")], size=(480, 270), options={"preset": "ultrafast"})
         review = Review(video, "--out", Path(tmp) / "out")
         try:
-            with sync_playwright() as p:
-                browser = _launch(p)
-                page = browser.new_page(viewport={"width": 1280, "height": 820})
-                page.goto(review.url)
-                page.wait_for_selector('body[data-ready="1"]', timeout=30000)
+            with review_page(review, viewport={"width": 1280, "height": 820}) as page:
                 page.locator("#rows tr").nth(2).locator("td").nth(4).click()
                 page.evaluate("window.review.go(window.review.list[2].frame + 3)")
                 page.click("#move")
                 page.evaluate("window.review.go(window.review.list[2].frame - 1)")
                 page.wait_for_timeout(1500)
                 page.screenshot(path=str(Path(tmp) / "shot.png"))
-                browser.close()
         finally:
             review.stop()
         shutil.copyfile(Path(tmp) / "shot.png", target)

@@ -18,7 +18,7 @@ from shotdetect.export.ownership import MANIFEST_NAME, write_manifest
 from shotdetect.synth import ShotSpec, render_clip
 from shotdetect.watchdog import Watchdog
 
-from conftest import loop_video
+from conftest import loop_video, wait_until
 
 #: Seconds a signalled run may take to exit (the target is 1 s; a loaded machine gets some slack).
 EXIT_WITHIN = 2.0
@@ -43,14 +43,6 @@ def start_cli(*args, cwd=None):
     return subprocess.Popen([sys.executable, "-m", "shotdetect", *map(str, args)], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=_default_sigint)
-
-
-def wait_for(condition, proc, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert proc.poll() is None, f"finished before it could be interrupted: {proc.communicate()}"
-        assert time.monotonic() < deadline, "never got going"
-        time.sleep(0.02)
 
 
 def interrupt(proc, signum):
@@ -88,7 +80,7 @@ def assert_one_line(err: str, text: str) -> None:
 def test_sigint_while_writing_leaves_nothing(long_clip, tmp_path):
     out = tmp_path / "results" / "out"  # neither folder exists yet
     proc = start_cli(long_clip, "--out", out, "--stats", tmp_path / "stats.csv", "--json", tmp_path / "t.json")
-    wait_for(lambda: len(staged_images(out)) >= 3, proc)  # keyframes are being written
+    wait_until(lambda: len(staged_images(out)) >= 3, proc, timeout=30.0)  # keyframes are being written
     seconds, stdout, stderr = interrupt(proc, signal.SIGINT)
     assert proc.returncode == 130, stderr
     assert seconds < EXIT_WITHIN
@@ -105,7 +97,7 @@ def test_sigterm_keeps_previous_results(long_clip, tmp_path):
     write_manifest(out, ["timeline.json", "shot-0000-1.jpg"], command="detect", source=None)  # an earlier run's
     before = snapshot(out)
     proc = start_cli(long_clip, "--out", out, "--overwrite", "--keyframes", "2")
-    wait_for(lambda: len(staged_images(out)) >= 3, proc)
+    wait_until(lambda: len(staged_images(out)) >= 3, proc, timeout=30.0)
     seconds, stdout, stderr = interrupt(proc, signal.SIGTERM)
     assert proc.returncode == 143, stderr
     assert seconds < EXIT_WITHIN
@@ -118,7 +110,7 @@ def test_sigterm_keeps_previous_results(long_clip, tmp_path):
 def test_signal_with_stats_only_leaves_no_partial_csv(long_clip, tmp_path, signum, code):
     stats = tmp_path / "stats.csv"
     proc = start_cli(long_clip, "--stats", stats, "-q")
-    wait_for(lambda: any(p.stat().st_size > 0 for p in tmp_path.glob(".stats.csv.*.part")), proc)
+    wait_until(lambda: any(p.stat().st_size > 0 for p in tmp_path.glob(".stats.csv.*.part")), proc, timeout=30.0)
     seconds, stdout, stderr = interrupt(proc, signum)
     assert proc.returncode == code, stderr
     assert seconds < EXIT_WITHIN

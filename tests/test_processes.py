@@ -21,7 +21,7 @@ import pytest
 from shotdetect.export.ownership import MANIFEST_NAME
 from shotdetect.synth import ShotSpec, render_clip
 
-from conftest import loop_video
+from conftest import loop_video, wait_until
 
 FAST = {"preset": "ultrafast"}
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -79,14 +79,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return text[text.rindex(")") + 2:].split()[0] != "Z"
-
-
-def wait_until(condition, proc, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert proc.poll() is None, f"ended before the signal: {proc.communicate()}"
-        assert time.monotonic() < deadline, "never got going"
-        time.sleep(0.02)
 
 
 def staging(out: Path) -> list[Path]:

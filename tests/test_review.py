@@ -4,6 +4,7 @@ the slider, save, and the saved timeline.json is right."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import select
@@ -107,28 +108,39 @@ class Review:
                 self.proc.wait()
 
 
-def _launch(p):
-    return p.chromium.launch(executable_path=CHROMIUM, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+@contextlib.contextmanager
+def review_page(review, *, viewport=None, watch=None):
+    """The review page loaded in headless Chromium and ready (``watch(page)`` runs before it loads)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(**({"viewport": viewport} if viewport else {}))
+            if watch is not None:
+                watch(page)
+            page.goto(review.url)
+            page.wait_for_selector('body[data-ready="1"]', timeout=30000)
+            yield page
+        finally:
+            browser.close()
 
 
 def test_review_page_move_a_cut_and_save(clip, tmp_path):
     _browser_or_skip()
-    from playwright.sync_api import sync_playwright
-
     out = tmp_path / "reviewed"
     review = Review(clip, "--out", out)
     assert review.url.startswith("http://127.0.0.1:")
     try:
-        with sync_playwright() as p:
-            browser = _launch(p)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            problems, elsewhere = [], []
+        problems, elsewhere = [], []
+
+        def watch(page):
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("request", lambda r: None if r.url.startswith(review.url) else elsewhere.append(r.url))
-            page.goto(review.url)
-            page.wait_for_selector('body[data-ready="1"]', timeout=30000)
+
+        with review_page(review, viewport={"width": 1280, "height": 900}, watch=watch) as page:
             frames = lambda: page.evaluate("window.review.list.map(t => [t.type, t.frame, t.edited])")  # noqa: E731
             assert frames() == [["cut", 25, False], ["cut", 55, False]]
             assert page.locator("#rows tr").count() == 2
@@ -168,7 +180,6 @@ def test_review_page_move_a_cut_and_save(clip, tmp_path):
             page.wait_for_selector('body[data-saved="1"]', timeout=15000)
             assert "saved 3 shots" in page.inner_text("#status")
             page.screenshot(path=str(tmp_path / "review.png"))
-            browser.close()
         assert problems == [] and elsewhere == [], (problems, elsewhere)
     finally:
         review.stop()
@@ -196,8 +207,6 @@ def test_review_page_move_a_cut_and_save(clip, tmp_path):
 def test_review_reopens_its_save_and_retypes(clip, tmp_path):
     """A second review of the same folder starts from the saved list; retyping marks the entry."""
     _browser_or_skip()
-    from playwright.sync_api import sync_playwright
-
     out = tmp_path / "r"
     saved = json.loads(subprocess.run([sys.executable, "-m", "shotdetect", clip, "--json", "-", "--no-images", "-q"],
                                       capture_output=True, text=True, timeout=120, check=True).stdout)
@@ -208,16 +217,11 @@ def test_review_reopens_its_save_and_retypes(clip, tmp_path):
                     "--out", out], capture_output=True, text=True, timeout=120, check=True)
     review = Review(clip, "--out", out, "--export", "csv")
     try:
-        with sync_playwright() as p:
-            browser = _launch(p)
-            page = browser.new_page()
-            page.goto(review.url)
-            page.wait_for_selector('body[data-ready="1"]', timeout=30000)
+        with review_page(review) as page:
             assert page.evaluate("window.review.list.map(t => t.frame)") == [25]
             page.select_option("#rows tr >> nth=0 >> select.type", "dissolve")
             page.click("#save")
             page.wait_for_selector('body[data-saved="1"]', timeout=15000)
-            browser.close()
     finally:
         review.stop()
     doc = json.loads((out / "timeline.json").read_text())
@@ -268,8 +272,6 @@ def test_page_rule_matches_the_python_rule(negatives_clip, tmp_path):
     """The page's script decides the same cuts as :func:`decide_cuts` at every sensitivity (a flash
     and a fast pan in this clip; both rules must leave them out alike)."""
     _browser_or_skip()
-    from playwright.sync_api import sync_playwright
-
     from shotdetect.review import analyse, decide_cuts
 
     path, _truth = negatives_clip
@@ -280,13 +282,8 @@ def test_page_rule_matches_the_python_rule(negatives_clip, tmp_path):
     assert want[0] != want[-1] or session.record.flash_end  # the levels differ, or a flash was held back
     review = Review(path, "--out", tmp_path / "page")
     try:
-        with sync_playwright() as p:
-            browser = _launch(p)
-            page = browser.new_page()
-            page.goto(review.url)
-            page.wait_for_selector('body[data-ready="1"]', timeout=30000)
+        with review_page(review) as page:
             got = page.evaluate("(levels) => levels.map(s => window.review.decideCuts(s).map(c => c.frame))", levels)
-            browser.close()
     finally:
         review.stop()
     assert got == want
