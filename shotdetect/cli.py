@@ -27,9 +27,10 @@ from .export import IMAGE_FORMATS, OutputDir, to_json
 from .export.atomic import atomic_write_text
 from .export.conflicts import check_output_paths
 from .export.formats import ExportOptions, parse_export_list
+from .rates import parse_rate
 from .export.safetext import valid_unicode
 from .export.stats import StatsWriter
-from .commands.argtypes import count, number, positive, seconds, unit_interval
+from .commands.argtypes import checked, count, number, positive, seconds, unit_interval
 from .config import apply_config
 from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
@@ -88,10 +89,6 @@ _pixels = number(low=1, high=16384, integer=True)
 _quality = number(low=1, high=100, integer=True)
 
 
-def _edl_rate(text: str) -> object:
-    from .commands.export import edl_rate
-
-    return edl_rate(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "cuts snap to keyframes")
     exp.add_argument("--split-accurate", action="store_true",
                      help="like --split but re-encode (libx264) for frame-exact cuts")
-    exp.add_argument("--edl-rate", type=_edl_rate, metavar="FPS",
+    exp.add_argument("--edl-rate", type=checked(parse_rate), metavar="FPS",
                      help="frame rate of the EDL and FCPXML timecodes (23.976 ... 60); default: the video's, "
                           "or the nearest edit rate for variable frame rate")
     det = p.add_argument_group("detection")

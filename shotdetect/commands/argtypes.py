@@ -8,8 +8,11 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import TypeVar
 
-__all__ = ["number", "positive", "non_negative", "count", "unit_interval", "seconds"]
+__all__ = ["number", "positive", "non_negative", "count", "unit_interval", "seconds", "checked"]
+
+T = TypeVar("T")
 
 
 def number(*, low: float | None = None, high: float | None = None, low_open: bool = False,
@@ -48,3 +51,17 @@ non_negative = number(low=0)
 count = number(low=0, integer=True)
 unit_interval = number(low=0, high=1)
 seconds = number(low=0, suffix="s", what="seconds")
+
+
+def checked(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An ``argparse`` type from a parser that raises ``ValueError`` with a readable message
+    (``--edl-rate``, ``--roi``): the message becomes the usage error."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 from ..cli import make_parser
 from ..errors import UsageError
 from ..export.formats import FORMATS, parse_export_list
 from ..rates import parse_rate
-from .argtypes import seconds
+from .argtypes import checked, seconds
 
 __all__ = ["build_parser", "run", "edl_rate"]
 
@@ -32,12 +31,8 @@ exit status: 0 ok, 2 bad usage, 3 unusable input (timeline, scene list or video)
 """
 
 
-def edl_rate(text: str) -> Fraction:
-    """``--edl-rate``: an edit rate such as 25, 29.97 or 30000/1001."""
-    try:
-        return parse_rate(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+#: ``--edl-rate``: an edit rate such as 25, 29.97 or 30000/1001.
+edl_rate = checked(parse_rate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ import cv2
 
 from ..console import printable
 from ..cli import make_parser
-from .argtypes import positive, seconds
+from .argtypes import checked, positive, seconds
 from ..errors import OutputError, UsageError
 from ..export.atomic import atomic_write_bytes, atomic_write_text
 from ..export.conflicts import check_output_paths
@@ -43,11 +43,6 @@ exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
              5 cannot write results, 130 interrupted, 1 internal error
 """
 
-def _roi(text: str):
-    try:
-        return parse_roi(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skip slides shown for less than this while clicking through (default 1.0)")
     det.add_argument("--sample-rate", type=positive, metavar="FPS",
                      help="analyse this many frames per second (default: every frame); 1 is faster on long talks")
-    det.add_argument("--roi", type=_roi, metavar="X,Y,W,H",
+    det.add_argument("--roi", type=checked(parse_roi), metavar="X,Y,W,H",
                      help="the slides are in this rectangle (display pixels): analyse and export it only")
     det.add_argument("--auto-area", action=argparse.BooleanOptionalAction, default=True,
                      help="without --roi, crop constant borders (letterbox, side-by-side webcam) off the images")
