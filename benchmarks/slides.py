@@ -193,10 +193,11 @@ def example(path: Path) -> None:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
     from shotdetect.decode import open_video, render_frame
     from shotdetect.slides import extract_slides
     from shotdetect.slides.select import decode_png
-    from shotdetect.slides.synth import Shown, Slide, render_talk
+    from tooling.slides_synth import Shown, Slide, render_talk
 
     title = Slide("Lecture 7: Shot detection", ["Jane Doe - Example University"])
     outline = Slide("Outline", ["Why find slides in talk videos", "Screen states and builds", "Results"])
@@ -256,14 +257,14 @@ def example(path: Path) -> None:
 
 def with_inset(truth: Path, spec: str, folder: Path) -> Path:
     """A copy of a bench talk with a webcam inset of the speaker drawn over every frame (the
-    generator's :class:`~shotdetect.slides.synth.Webcam`, the speaker holding still between
+    generator's :class:`~tooling.slides_synth.Webcam`, the speaker holding still between
     movements); its truth is the talk's (the scorer trims the worst 10 % of each picture)."""
     from fractions import Fraction
 
     import av
 
-    sys.path.insert(0, str(ROOT))
-    from shotdetect.slides.synth import Webcam, _draw_webcam, _speaker_phase
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tooling.slides_synth import Webcam, _draw_webcam, _speaker_phase
 
     parts = spec.split(":")
     cam = Webcam(parts[0], float(parts[1]), margin=float(parts[2]) if len(parts) > 2 else 0.04,

@@ -5,7 +5,7 @@ Usage (from the repository root)::
 
     python samples/make_sample.py [--out DIR]
 
-The clip is entirely synthetic (procedurally generated scenes from :mod:`shotdetect.synth`), so it is
+The clip is entirely synthetic (procedurally generated scenes from ``tests/tooling/synth.py``), so it is
 original content under the project's MIT licence. Everything is seeded: running the script again
 gives the same pictures and the same truth (the encoded bytes may differ between FFmpeg/x264
 versions).
@@ -20,8 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # use the checkout's shotdetect when not installed
+sys.path.insert(0, str(HERE.parent / "tests"))  # the clip renderer is test tooling (tests/tooling/synth.py)
 
-from shotdetect.synth import Event, ShotSpec, TransitionSpec, render_clip  # noqa: E402
+from tooling.synth import Event, ShotSpec, TransitionSpec, render_clip  # noqa: E402
 
 FPS = 25
 SIZE = (640, 360)

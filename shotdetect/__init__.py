@@ -30,7 +30,7 @@ _LAZY = {"detect": "pipeline", **dict.fromkeys(("Keyframe", "Shot", "Timeline", 
 
 #: Subpackages reachable as attributes after ``import shotdetect`` (``shotdetect.export.ImageWriter``),
 #: imported on first use so that ``import shotdetect`` stays light.
-_SUBMODULES = ("export", "edit", "review", "slides", "compare", "sources", "decode", "rates", "synth")
+_SUBMODULES = ("export", "edit", "review", "slides", "compare", "sources", "decode", "rates")
 
 
 class _Package(types.ModuleType):

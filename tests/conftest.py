@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shotdetect.synth import Event, ShotSpec, TransitionSpec, render_clip
+from tooling.synth import Event, ShotSpec, TransitionSpec, render_clip
 
 # The tests (and the commands they start) ignore the user's ~/.config/shotdetect/config.toml.
 os.environ["SHOTDETECT_CONFIG"] = ""

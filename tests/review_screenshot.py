@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from shotdetect.synth import ShotSpec, TransitionSpec, render_clip  # noqa: E402
+from tooling.synth import ShotSpec, TransitionSpec, render_clip  # noqa: E402
 from test_review import Review, review_page  # noqa: E402
 
 

@@ -30,7 +30,7 @@ import pytest
 
 from shotdetect.decode import MAX_PIXELS, MAX_SIDE
 from shotdetect.export import load_schema
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 SIZE = (128, 96)
 FAST = {"preset": "ultrafast"}

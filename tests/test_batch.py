@@ -12,7 +12,7 @@ import pytest
 from shotdetect.batch import find_videos, is_complete, output_folders, run_batch
 from shotdetect.errors import InputError
 from shotdetect.jobs import FolderJob
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 FAST = {"preset": "ultrafast"}
 

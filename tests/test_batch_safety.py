@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shotdetect.export.ownership import MANIFEST_NAME, STAGING_MARK
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 FAST = {"preset": "ultrafast"}
 

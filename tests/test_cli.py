@@ -17,7 +17,7 @@ import pytest
 import shotdetect
 from shotdetect.cli import main
 from shotdetect.export import load_schema
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 from conftest import FAST, cut_frames
 

@@ -19,7 +19,7 @@ from shotdetect.sources import (
     ImageRef, ImageSequence, LiveSource, grab_video_frame, image_size, list_images, load_picture, natural_key,
     open_source, parse_picture_spec, read_exif, read_image,
 )
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 from conftest import FAST
 from test_compare_metrics import make_photo

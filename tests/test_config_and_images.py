@@ -11,7 +11,7 @@ import cv2
 import pytest
 
 from conftest import _render
-from shotdetect.synth import ShotSpec
+from tooling.synth import ShotSpec
 
 SHOTS = [ShotSpec(25, seed=41), ShotSpec(30, seed=42), ShotSpec(25, seed=43)]
 

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 import shotdetect
-import shotdetect.synth
 from shotdetect.decode import open_video
 from shotdetect.export import load_schema
-from shotdetect.synth import render_clip
+from tooling.synth import ShotSpec, render_clip
 
 from conftest import FAST, FORMAT_SHOTS, cut_frames
 
@@ -152,7 +151,7 @@ def test_nonzero_first_pts(tmp_path, plain_format_clip):
 def b_frame_clip(tmp_path_factory):
     """A clip encoded with B-frames (the fast preset of the other tests has none)."""
     path = tmp_path_factory.mktemp("bframes") / "bframes.mp4"
-    shots = [shotdetect.synth.ShotSpec(30, seed=61, motion=2.0), shotdetect.synth.ShotSpec(30, seed=62)]
+    shots = [ShotSpec(30, seed=61, motion=2.0), ShotSpec(30, seed=62)]
     render_clip(path, shots, size=(256, 144), options={"preset": "veryfast", "bf": "3"})
     return path
 
@@ -220,7 +219,7 @@ def test_decoder_errors_reach_the_caller(plain_format_clip, monkeypatch):
 
 def test_fast_decoding_leaves_other_codecs_alone(tmp_path):
     path = tmp_path / "mpeg4.mp4"
-    shots = [shotdetect.synth.ShotSpec(20, seed=63, motion=2.0), shotdetect.synth.ShotSpec(20, seed=64)]
+    shots = [ShotSpec(20, seed=63, motion=2.0), ShotSpec(20, seed=64)]
     render_clip(path, shots, size=(256, 144), codec="mpeg4", options={"bf": "2"})
     assert _picture_types(path).count(3) >= 5, "the clip should have B-frames"
     with open_video(path, fast=True) as reader:

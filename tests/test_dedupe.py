@@ -16,7 +16,7 @@ import pytest
 from shotdetect.errors import DecodeError
 from shotdetect.export.ownership import MANIFEST_NAME
 from shotdetect.sources import ImageSequence
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 from conftest import FAST
 from test_compare_cli import assert_clean_failure, run_cli, run_main

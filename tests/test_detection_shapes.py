@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from shotdetect.synth import Event, ShotSpec, TransitionSpec, render_clip
+from tooling.synth import Event, ShotSpec, TransitionSpec, render_clip
 
 from conftest import FAST
 

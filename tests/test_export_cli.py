@@ -21,7 +21,7 @@ import pytest
 import shotdetect
 from shotdetect.cli import main
 from shotdetect.export.formats import ExportOptions
-from shotdetect.synth import ShotSpec, TransitionSpec
+from tooling.synth import ShotSpec, TransitionSpec
 
 from conftest import _render
 

@@ -15,7 +15,7 @@ import pytest
 from shotdetect.cli import main
 from shotdetect.export.report import THUMB_WIDTH, render_html
 from shotdetect.export.scores import ScoreSeries
-from shotdetect.synth import ShotSpec, TransitionSpec
+from tooling.synth import ShotSpec, TransitionSpec
 from shotdetect.timeline import Shot, Timeline, Transition, VideoInfo
 
 from conftest import _render

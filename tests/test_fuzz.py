@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 FUZZ_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz.py"
 CASES = 30

@@ -15,7 +15,7 @@ import pytest
 import shotdetect
 from shotdetect.errors import DecodeError
 from shotdetect.export.ownership import MANIFEST_NAME, write_manifest
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 from shotdetect.watchdog import Watchdog
 
 from conftest import loop_video, wait_until

@@ -8,7 +8,7 @@ import pytest
 
 import shotdetect
 from shotdetect.export import load_schema
-from shotdetect.synth import Event, ShotSpec, TransitionSpec, render_clip
+from tooling.synth import Event, ShotSpec, TransitionSpec, render_clip
 
 from conftest import FAST, SIZE, cut_frames
 

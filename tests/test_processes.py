@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from shotdetect.export.ownership import MANIFEST_NAME
-from shotdetect.synth import ShotSpec, render_clip
+from tooling.synth import ShotSpec, render_clip
 
 from conftest import loop_video, wait_until
 

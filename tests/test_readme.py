@@ -13,7 +13,7 @@ import cv2
 import pytest
 
 from conftest import _render
-from shotdetect.synth import ShotSpec
+from tooling.synth import ShotSpec
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -34,7 +34,7 @@ def workspace(tmp_path_factory):
                                            ShotSpec(110, seed=73, motion=2.0)])  # 13.2 s: "clip.mp4@12.5s"
     for name in ("video.mp4", "film.mp4"):
         shutil.copyfile(clip, folder / name)
-    from shotdetect.slides.synth import Shown, Slide, render_talk
+    from tooling.slides_synth import Shown, Slide, render_talk
 
     render_talk(folder / "talk.mp4", [Shown(Slide("Welcome", ["A talk"]), 2.0),
                                       Shown(Slide("Outline", ["One", "Two"]), 2.5)], size=(320, 180))

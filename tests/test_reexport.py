@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import _render
-from shotdetect.synth import ShotSpec
+from tooling.synth import ShotSpec
 
 otio = pytest.importorskip("opentimelineio")
 

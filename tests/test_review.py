@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from conftest import _render
-from shotdetect.synth import ShotSpec
+from tooling.synth import ShotSpec
 
 SHOTS = [ShotSpec(25, seed=41), ShotSpec(30, seed=42, motion=2.0), ShotSpec(25, seed=43)]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

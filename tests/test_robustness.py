@@ -1,6 +1,6 @@
 """Each kind of transition is found and named; each kind of in-shot distraction is ignored.
 
-Every clip is rendered here with exactly known content (``shotdetect.synth``) and decoded for real.
+Every clip is rendered here with exactly known content (``tests/tooling/synth.py``) and decoded for real.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import shotdetect
-from shotdetect.synth import Event, ShotSpec, TransitionSpec, render_clip
+from tooling.synth import Event, ShotSpec, TransitionSpec, render_clip
 
 SIZE = (256, 144)
 

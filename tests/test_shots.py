@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from shotdetect.synth import ShotSpec, TransitionSpec, render_clip
+from tooling.synth import ShotSpec, TransitionSpec, render_clip
 
 from conftest import FAST
 

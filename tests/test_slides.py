@@ -16,7 +16,7 @@ import pytest
 from shotdetect.errors import UsageError
 from shotdetect.slides import SlideSettings, extract_slides, parse_roi
 from shotdetect.slides.select import decode_png
-from shotdetect.slides.synth import Shown, Slide, Webcam, render_talk
+from tooling.slides_synth import Shown, Slide, Webcam, render_talk
 
 TITLE = Slide("Welcome to the talk", ["Jane Doe, Example University"])
 OUTLINE = Slide("Outline", ["Motivation and background", "Method overview", "Results on three datasets"])

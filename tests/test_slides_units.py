@@ -13,7 +13,7 @@ from shotdetect.slides import SlideSettings, extract_slides, parse_roi
 from shotdetect.slides.diff import Rect, change, median_image, relation
 from shotdetect.slides.region import Geometry, find_slide_area
 from shotdetect.slides.select import Candidate, Reservoir
-from shotdetect.slides.synth import Shown, Slide, render_slide, render_talk
+from tooling.slides_synth import Shown, Slide, render_slide, render_talk
 from shotdetect.timeline import VideoInfo
 
 SIZE = (640, 360)

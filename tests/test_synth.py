@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-from shotdetect.synth import Event, ShotSpec, TransitionSpec, layout, render_clip, truth_path_for
+from tooling.synth import Event, ShotSpec, TransitionSpec, layout, render_clip, truth_path_for
 
 SMALL = (128, 96)
 ROOT = Path(__file__).resolve().parent.parent

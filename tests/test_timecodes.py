@@ -16,7 +16,7 @@ import pytest
 from conftest import _render
 from shotdetect.export.editorial import write_edl, write_fcpxml
 from shotdetect.rates import exact_rate, is_drop_frame, parse_rate, timecode_rate
-from shotdetect.synth import ShotSpec
+from tooling.synth import ShotSpec
 from shotdetect.timeline import Shot, Timeline, Transition, VideoInfo
 
 otio = pytest.importorskip("opentimelineio")
