@@ -5,7 +5,7 @@ number of seconds, entered by a cut or a cross-fade). Rendered with OpenCV text 
 PyAV, with the distractions of real recordings: a moving mouse pointer, a webcam inset of the
 "speaker", a video playing inside a slide, sensor noise and brightness drift.
 
->>> from shotdetect.slides.synth import Slide, Shown, render_talk
+>>> from tooling.slides_synth import Slide, Shown, render_talk
 >>> a = Slide("Results", ["first point", "second point"])
 >>> truth = render_talk("talk.mp4", [Shown(a, 2.0, bullets=1), Shown(a, 3.0)])   # doctest: +SKIP
 """

@@ -10,7 +10,7 @@ only perfectly still frames.
 Shots are joined by hard cuts or by gradual transitions (dissolve, fade through black or white, wipe),
 and in-shot distractor *events* (camera flash, caption appearing, zoom) can be added. :func:`render_clip`
 encodes the result with PyAV and returns the ground truth in the format of the accuracy benchmark
-(``benchmarks`` / ``shared/bench/README.md``)::
+(``benchmarks/``)::
 
     {"video": "clip.mp4", "frames": 300, "fps": 25, "width": 320, "height": 240, "codec": "x264",
      "pix_fmt": "yuv420p",
@@ -63,7 +63,7 @@ truth's ``"times"``.
 
 Examples
 --------
->>> from shotdetect.synth import ShotSpec, TransitionSpec, Event, render_clip
+>>> from tooling.synth import ShotSpec, TransitionSpec, Event, render_clip
 >>> truth = render_clip(
 ...     "clip.mp4",
 ...     [ShotSpec(100, seed=1), ShotSpec(100, seed=2, pan=(3, 0)), ShotSpec(100, seed=3, motion=4)],
