@@ -11,7 +11,6 @@ import argparse
 import importlib
 import importlib.util
 import logging
-import math
 import os
 import signal
 import sys
@@ -22,15 +21,19 @@ from pathlib import Path
 from . import __version__
 from .console import guard_stdout, printable, quiet_native_messages, restore_stdout
 from .entry import Terminated
-from .errors import DecodeError, OutputError, ShotdetectError, UsageError
-from .export import IMAGE_FORMATS, OutputDir, to_json
+from .errors import ShotdetectError, UsageError
+from .export import IMAGE_FORMATS, to_json
 from .export.atomic import atomic_write_text
 from .export.conflicts import check_output_paths
 from .export.formats import ExportOptions, parse_export_list
 from .rates import parse_rate
 from .export.safetext import valid_unicode
 from .export.stats import StatsWriter
-from .commands.argtypes import checked, count, number, positive, seconds, unit_interval
+from .commands.argtypes import checked, count, min_shot_len, number, positive, seconds, unit_interval
+from .commands.common import (
+    CONFIG_HELP, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, Parser, check_writable_file,
+)
+from .commands.laststop import exit_when_stuck
 from .config import apply_config
 from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
@@ -40,12 +43,6 @@ from .progress import ProgressBar
 from .timeline import Timeline
 
 __all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED"]
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 
 EXAMPLES = """\
 examples:
@@ -65,26 +62,6 @@ exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
 """
 
 
-CONFIG_HELP = ("option defaults from this TOML file (default: ~/.config/shotdetect/config.toml when it exists; "
-               "a [command.NAME] table for a subcommand)")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, documented exit code
-        self.exit(EXIT_USAGE, f"shotdetect: error: {message} (see --help)\n")
-
-
-def _min_shot_len(text: str) -> str:
-    t = text.strip().lower()
-    try:
-        value = float(t[:-1]) if t.endswith("s") else int(t)
-    except ValueError:
-        raise argparse.ArgumentTypeError("a frame count (12) or seconds (0.5s)") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive, finite number")
-    return t
-
-
 _pixels = number(low=1, high=16384, integer=True)
 _quality = number(low=1, high=100, integer=True)
 
@@ -92,7 +69,7 @@ _quality = number(low=1, high=100, integer=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="shotdetect",
         description="Find the shot changes (cuts, dissolves, fades, wipes) in a video and extract keyframes.",
         epilog=EXAMPLES,
@@ -136,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="0..1, default 0.5: higher finds subtler transitions (and more false ones)")
     det.add_argument("-t", "--threshold", type=positive, metavar="T",
                      help="absolute cut-strength floor (default 0.12 at sensitivity 0.5); overrides --sensitivity for cuts")
-    det.add_argument("--min-shot-len", type=_min_shot_len, default="3", metavar="N",
+    det.add_argument("--min-shot-len", type=min_shot_len, default="3", metavar="N",
                      help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
     det.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
     seq = p.add_argument_group("image sequences (a folder of pictures or a quoted glob such as 'cam/*.jpg')")
@@ -163,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Subcommands beside the default one (detecting shots in a video): name -> module.
-#: Each module provides ``build_parser() -> argparse.ArgumentParser`` (made with :func:`make_parser`)
+#: Each module provides ``build_parser() -> argparse.ArgumentParser`` (made with
+#: :func:`~shotdetect.commands.common.make_parser`)
 #: and ``run(args) -> int``, and raises :class:`ShotdetectError` for anything the user must fix.
 SUBCOMMANDS = {
     "compare": "shotdetect.commands.compare",
@@ -172,16 +150,6 @@ SUBCOMMANDS = {
     "review": "shotdetect.commands.review",
     "slides": "shotdetect.commands.slides",
 }
-
-
-def make_parser(prog: str, description: str, epilog: str = "") -> argparse.ArgumentParser:
-    """A parser with one-line usage errors (exit 2) and the common ``-q``/``--debug`` flags."""
-    p = _Parser(prog=prog, description=description, epilog=epilog,
-                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
-    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    p.add_argument("--config", metavar="TOML", help=CONFIG_HELP)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -253,18 +221,6 @@ def _on_sigterm() -> object:
     return signal.signal(signal.SIGTERM, handler)
 
 
-def _check_writable_file(path: str, overwrite: bool) -> None:
-    if path == "-":
-        return
-    target = Path(path)
-    if target.exists() and not target.is_file():
-        return  # /dev/null, /dev/stdout, a named pipe: nothing to clobber
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target}: already exists; use --overwrite to replace it")
-    if not target.parent.exists():
-        raise OutputError(f"{target.parent}: no such folder")
-
-
 def _exports(args: argparse.Namespace) -> ExportOptions | None:
     """The --export / --split options, checked: they need --out (the files land with timeline.json)."""
     names = parse_export_list(args.export) if args.export.strip() else ()
@@ -318,22 +274,22 @@ def _run(args: argparse.Namespace) -> int:
     video = args.videos[0]
     check_output_paths(args.videos, {"--json": args.json, "--stats": args.stats}, folder=args.out)
     if args.json:
-        _check_writable_file(args.json, args.overwrite)
+        check_writable_file(args.json, args.overwrite)
     if args.stats:
-        _check_writable_file(args.stats, args.overwrite)
+        check_writable_file(args.stats, args.overwrite)
     bar = ProgressBar(Path(video).name[:30], enabled=False if args.quiet else None)
     stats = StatsWriter(args.stats) if args.stats else None
     try:
-        if args.out:
-            timeline = _job(args).run(video, args.out, progress=bar, on_signals=stats,
-                                      hard_stop=lambda outdir: _hard_stop(outdir, stats))
-        else:
-            job = _job(args)
-            timeline = detect(video, sensitivity=job.sensitivity, threshold=job.threshold,
-                              min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
-                              progress=bar, on_signals=stats, max_duration=job.max_duration,
-                              stall_timeout=job.stall_timeout, image_order=job.image_order, image_fps=job.image_fps,
-                              on_hard_stop=_hard_stop(None, stats))
+        with exit_when_stuck(stats):  # decoding stuck in native code: clean up and exit 4
+            if args.out:
+                timeline = _job(args).run(video, args.out, progress=bar, on_signals=stats)
+            else:
+                job = _job(args)
+                timeline = detect(video, sensitivity=job.sensitivity, threshold=job.threshold,
+                                  min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
+                                  progress=bar, on_signals=stats, max_duration=job.max_duration,
+                                  stall_timeout=job.stall_timeout, image_order=job.image_order,
+                                  image_fps=job.image_fps)
         bar.close()
         if stats is not None:
             stats.commit()
@@ -397,20 +353,6 @@ def _batch_table(results: list[BatchResult]) -> None:
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
     print(f"shotdetect: {len(results)} videos: {counts['ok']} done, {counts['skipped']} skipped, "
           f"{counts['failed']} failed", file=sys.stderr)
-
-
-def _hard_stop(outdir: OutputDir | None, stats: StatsWriter | None) -> Callable[[], None]:
-    """Last resort when a stalled decoder never returns: remove partial output, say why, exit 4."""
-
-    def stop() -> None:
-        if outdir is not None:
-            outdir.abandon()
-        if stats is not None:
-            stats.discard()
-        print("shotdetect: error: decoding made no progress and did not respond; gave up", file=sys.stderr)
-        os._exit(DecodeError.exit_code)
-
-    return stop
 
 
 def _summary(timeline: Timeline, out: str | None) -> None:

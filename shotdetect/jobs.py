@@ -60,7 +60,6 @@ class FolderJob:
         *,
         progress: Progress | None = None,
         on_signals: Callable[[FrameSignals, float], None] | None = None,
-        hard_stop: Callable[[OutputDir], Callable[[], None]] | None = None,
     ) -> Timeline:
         """Analyse ``video`` into ``out``; the folder gets complete results or none."""
         if self.exports:
@@ -82,7 +81,6 @@ class FolderJob:
                     gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink,
                     on_signals=chain_signals(on_signals, scores),
                     progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
-                    on_hard_stop=hard_stop(outdir) if hard_stop else None,
                     image_order=self.image_order, image_fps=self.image_fps,
                 )
             if self.exports:

@@ -167,7 +167,6 @@ def detect(
     analysis_width: int = ANALYSIS_WIDTH,
     max_duration: float | None = None,
     stall_timeout: float | None = 120.0,
-    on_hard_stop: Callable[[], None] | None = None,
     image_order: str = "name",
     image_fps: float | None = None,
 ) -> Timeline:
@@ -197,9 +196,6 @@ def detect(
         Analyse at most this many seconds from the start (a warning records the cut-off).
     stall_timeout : float, optional
         Give up with :class:`DecodeError` when no frame arrives for this many seconds.
-    on_hard_stop : callable, optional
-        Called from the watchdog thread if the stalled decoder does not even return control
-        (the command line removes partial output there and exits).
     image_order : {"name", "mtime", "exif"}
         For an image sequence: order by natural name, modification time or EXIF capture time
         (then also the times come from EXIF).
@@ -219,9 +215,9 @@ def detect(
     check_detect_options(dict(
         sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len, gradual=gradual, keyframes=keyframes,
         keyframe_sink=keyframe_sink, on_signals=on_signals, progress=progress, analysis_width=analysis_width,
-        max_duration=max_duration, stall_timeout=stall_timeout, on_hard_stop=on_hard_stop, image_order=image_order,
+        max_duration=max_duration, stall_timeout=stall_timeout, image_order=image_order,
         image_fps=image_fps))
-    watchdog = Watchdog(stall_timeout, on_hard_stop=on_hard_stop)
+    watchdog = Watchdog(stall_timeout)
     try:
         with watchdog, _opencv_single_threaded(), _open(path, analysis_width=analysis_width, max_duration=max_duration,
                              image_order=image_order, image_fps=image_fps) as reader:

@@ -105,7 +105,7 @@ def check_detect_options(options: dict[str, Any]) -> None:
         "stall_timeout": lambda n, v: real(n, v, low=0, low_open=True, optional=True),
         "image_order": lambda n, v: choice(n, v, tuple(ORDERS)),
         "image_fps": lambda n, v: real(n, v, low=0, low_open=True, optional=True),
-        "keyframe_sink": callback, "on_signals": callback, "progress": callback, "on_hard_stop": callback,
+        "keyframe_sink": callback, "on_signals": callback, "progress": callback,
     }
     for name, value in options.items():
         if name in checks:

@@ -4,8 +4,10 @@ The pipeline calls :meth:`Watchdog.kick` for every frame. If no kick comes for `
 seconds, the watchdog raises :class:`KeyboardInterrupt` in the thread that entered it (the main
 thread or a worker thread alike, whatever that process does with Ctrl-C), and the pipeline turns
 it into :class:`~shotdetect.errors.DecodeError` through the normal clean-up path. Should that
-thread be stuck inside native code and not react, ``on_hard_stop`` (the command line passes one
-that removes partial output and exits) runs after a further grace period.
+thread be stuck inside native code and not react within a further grace period, :func:`stuck`
+says so from then on. The library stops there: only ending the process ends such a run, and that
+is for the program that owns the process to decide (the command line removes its partial output
+and exits 4).
 """
 
 from __future__ import annotations
@@ -14,20 +16,29 @@ import _thread
 import ctypes
 import threading
 import time
-from collections.abc import Callable
 
-__all__ = ["Watchdog"]
+__all__ = ["Watchdog", "stuck"]
 
-#: Extra seconds the main thread gets to react to the interrupt before the hard stop.
+#: Extra seconds the interrupted thread gets to react before its run counts as stuck in native code.
 GRACE_SECONDS = 5.0
+
+#: The watchdogs whose thread did not react to the interrupt (a stuck thread never leaves its block).
+_stuck: set[Watchdog] = set()
+_stuck_lock = threading.Lock()
+
+
+def stuck() -> bool:
+    """Whether a run in this process is stuck: its decoder stalled and its thread did not react to
+    the interrupt within :data:`GRACE_SECONDS`, being blocked in native code."""
+    with _stuck_lock:
+        return bool(_stuck)
 
 
 class Watchdog:
     """Context manager: ``with Watchdog(60) as dog: ... dog.kick() ...``."""
 
-    def __init__(self, timeout: float | None, *, on_hard_stop: Callable[[], None] | None = None):
+    def __init__(self, timeout: float | None):
         self.timeout = timeout
-        self.on_hard_stop = on_hard_stop
         self.fired = False
         self._last = time.monotonic()
         self._done = threading.Event()
@@ -46,7 +57,9 @@ class Watchdog:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._done.set()
+        with _stuck_lock:
+            self._done.set()
+            _stuck.discard(self)
         if self._thread is not None:
             self._thread.join(timeout=1.0)
 
@@ -57,10 +70,10 @@ class Watchdog:
             if time.monotonic() - self._last > self.timeout:
                 self.fired = True
                 _interrupt(self._owner)
-                if self._done.wait(GRACE_SECONDS):
-                    return
-                if self.on_hard_stop is not None:
-                    self.on_hard_stop()
+                if not self._done.wait(GRACE_SECONDS):
+                    with _stuck_lock:
+                        if not self._done.is_set():  # (the block may have ended just now)
+                            _stuck.add(self)
                 return
 
 

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["number", "positive", "non_negative", "count", "unit_interval", "seconds", "checked"]
+__all__ = ["number", "positive", "non_negative", "count", "unit_interval", "seconds", "checked", "min_shot_len"]
 
 T = TypeVar("T")
 
@@ -65,3 +65,15 @@ def checked(parse: Callable[[str], T]) -> Callable[[str], T]:
 
     convert.__name__ = parse.__name__
     return convert
+
+
+def min_shot_len(text: str) -> str:
+    """``--min-shot-len``: a frame count (``12``) or seconds (``0.5s``), kept as text for the library."""
+    t = text.strip().lower()
+    try:
+        value = float(t[:-1]) if t.endswith("s") else int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a frame count (12) or seconds (0.5s)") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive, finite number")
+    return t

@@ -14,12 +14,11 @@ from typing import Any
 
 from ..console import printable
 from ..export.safetext import valid_unicode_tree
-from ..cli import make_parser
-from .argtypes import count, number, unit_interval
-from ..compare import Comparison, ImageIndex, SameRule, compare_images
+from ..compare import Comparison, ImageIndex, compare_images
 from ..compare.index import MAX_HASH_DISTANCE
-from ..compare.metrics import ROBUST_SIDE
 from ..sources import Picture, load_picture
+from .argtypes import count
+from .common import add_rule_options, make_parser, rule_from
 
 __all__ = ["build_parser", "run", "EXIT_SAME", "EXIT_DIFFERENT"]
 
@@ -40,27 +39,6 @@ examples:
 exit status: 0 same / found, 1 different / not found, 2 bad usage, 3 unreadable input,
              4 video frame not decodable; "internal error" on stderr with 1 means a bug
 """
-
-
-_correlation = number(low=-1, high=1)
-_levels = number(low=0, high=255, what="grey levels")
-
-
-def add_rule_options(p: argparse.ArgumentParser) -> None:
-    """The options of the *same* rule, shared by ``compare`` and ``dedupe``."""
-    rule = p.add_argument_group("when are two pictures the same")
-    rule.add_argument("--max-area", "--threshold", type=unit_interval, default=SameRule.max_area, metavar="F",
-                      help=f"largest fraction of the picture that may change (default {SameRule.max_area:g}), "
-                           f"measured on a {ROBUST_SIDE} px grey copy, ignoring noise, exposure and 1 px shake")
-    rule.add_argument("--min-correlation", type=_correlation, default=SameRule.min_correlation, metavar="C",
-                      help=f"lowest noise-floored correlation (default {SameRule.min_correlation:g})")
-    rule.add_argument("--tolerance", type=_levels, default=SameRule.tolerance, metavar="E",
-                      help=f"a pixel changed when it moved by more than E grey levels (default {SameRule.tolerance:g})")
-
-
-def rule_from(args: argparse.Namespace) -> SameRule:
-    return SameRule(max_area=args.max_area, min_correlation=args.min_correlation, tolerance=args.tolerance,
-                    max_pixels=getattr(args, "max_pixels", None))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,11 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import make_parser
 from ..errors import UsageError
 from ..export.formats import FORMATS, parse_export_list
 from ..rates import parse_rate
 from .argtypes import checked, seconds
+from .common import make_parser
 
 __all__ = ["build_parser", "run", "edl_rate"]
 

@@ -13,11 +13,11 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from ..cli import _min_shot_len, make_parser
 from ..errors import UsageError
 from ..export.formats import parse_export_list
 from ..progress import ProgressBar
-from .argtypes import positive, unit_interval
+from .argtypes import min_shot_len, positive, unit_interval
+from .common import make_parser
 
 __all__ = ["build_parser", "run"]
 
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="print the address, do not open a browser")
     p.add_argument("-s", "--sensitivity", type=unit_interval, default=0.5, metavar="S",
                    help="sensitivity of the analysis and the slider's start (default 0.5)")
-    p.add_argument("--min-shot-len", type=_min_shot_len, default="3", metavar="N",
+    p.add_argument("--min-shot-len", type=min_shot_len, default="3", metavar="N",
                    help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
     p.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
     p.add_argument("--max-duration", type=positive, metavar="SECONDS", help="review only this much from the start")

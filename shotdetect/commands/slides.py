@@ -10,26 +10,23 @@ listed on the terminal.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-import cv2
-
 from ..console import printable
-from ..cli import make_parser
-from .argtypes import checked, positive, seconds
-from ..errors import OutputError, UsageError
-from ..export.atomic import atomic_write_bytes, atomic_write_text
+from ..errors import UsageError
+from ..export.atomic import atomic_write_text
 from ..export.conflicts import check_output_paths
 from ..export.images import IMAGE_FORMATS
 from ..export.outdir import OutputDir
 from ..progress import ProgressBar
 from ..slides import SlideSettings, SlidesResult, extract_slides, parse_roi
-from ..slides.pdf import have_img2pdf, pdf_bytes
-from ..slides.select import decode_png
+from ..slides.output import slides_json, write_slides
+from ..slides.pdf import have_img2pdf
+from .argtypes import checked, positive, seconds
+from .common import check_writable_file, make_parser
 
-__all__ = ["build_parser", "run", "write_results"]
+__all__ = ["build_parser", "run"]
 
 EXAMPLES = """\
 examples:
@@ -74,57 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _check_json_target(path: str, overwrite: bool) -> None:
-    if path == "-":
-        return
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target}: already exists; use --overwrite to replace it")
-    if not target.parent.exists():
-        raise OutputError(f"{target.parent}: no such folder")
-
-
-def write_results(result: SlidesResult, folder: Path, *, image_format: str = "png", pdf: bool = True) -> list[str]:
-    """Write the slide images (and the PDF) into ``folder``; fill in the file names; return them."""
-    crop = result.region if result.region_source == "auto" else None
-    images = result.images()
-    width = max(3, len(str(len(result.slides))))
-    per_slide: dict[int, int] = {}
-    for slide, _ in images:
-        per_slide[slide.number] = per_slide.get(slide.number, 0) + 1
-    names, pages = [], []
-    for slide, step in images:
-        stem = f"{slide.number:0{width}d}"
-        name = f"{stem}-{step.step}.{image_format}" if per_slide[slide.number] > 1 else f"{stem}.{image_format}"
-        image = decode_png(step.picture.png)
-        if crop is not None:
-            image = image[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
-        ok, data = cv2.imencode("." + image_format, image, IMAGE_FORMATS[image_format])
-        if not ok:
-            raise OutputError(f"could not encode {name}")
-        atomic_write_bytes(folder / name, data.tobytes())
-        step.file = name
-        if step is slide.final:
-            slide.file = name
-        names.append(name)
-        if pdf:
-            if image_format in ("png", "jpg"):
-                pages.append(data.tobytes())
-            else:  # img2pdf embeds PNG and JPEG only
-                pages.append(cv2.imencode(".png", image)[1].tobytes())
-    if pdf and pages:
-        atomic_write_bytes(folder / "slides.pdf", pdf_bytes(pages))
-    return names
-
-
-def _to_json(result: SlidesResult) -> str:
-    return json.dumps(result.to_dict(), indent=1, ensure_ascii=False) + "\n"
-
-
 def run(args: argparse.Namespace) -> int:
     check_output_paths([args.video], {"--json": args.json}, folder=args.out)
     if args.json:
-        _check_json_target(args.json, args.overwrite)
+        check_writable_file(args.json, args.overwrite)
     if args.out and args.pdf and not have_img2pdf():
         raise UsageError("writing slides.pdf needs img2pdf (pip install img2pdf), or use --no-pdf")
     settings = SlideSettings(min_duration=args.min_slide_duration, sample_rate=args.sample_rate, roi=args.roi,
@@ -135,16 +85,15 @@ def run(args: argparse.Namespace) -> int:
             with OutputDir(args.out, overwrite=args.overwrite, keep=[Path(args.video)], source=args.video,
                            command="slides") as staging:
                 result = extract_slides(args.video, settings, progress=bar)
-                write_results(result, staging, image_format=args.image_format, pdf=args.pdf)
-                atomic_write_text(staging / "timeline.json", _to_json(result))
+                write_slides(result, staging, image_format=args.image_format, pdf=args.pdf)
         else:
             result = extract_slides(args.video, settings, progress=bar)
     finally:
         bar.close()
     if args.json == "-":
-        sys.stdout.write(_to_json(result))
+        sys.stdout.write(slides_json(result))
     elif args.json:
-        atomic_write_text(args.json, _to_json(result))
+        atomic_write_text(args.json, slides_json(result))
     if not args.out and not args.json:
         _print_slides(result)
     if not args.quiet:

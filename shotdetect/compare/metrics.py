@@ -343,7 +343,7 @@ def _floored_correlation(a: np.ndarray, b: np.ndarray, floor: float) -> float:
     return float((float((x * y).mean()) + c) / math.sqrt((float((x * x).mean()) + c) * (float((y * y).mean()) + c)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SameRule:
     """When two pictures count as *the same*.
 

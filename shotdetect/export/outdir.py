@@ -23,7 +23,7 @@ from ..errors import OutputError
 from .folderlock import FolderLock
 from .ownership import MANIFEST_NAME, STAGING_MARK, Survey, file_record, source_record, survey, write_manifest
 
-__all__ = ["OutputDir", "signals_deferred", "refuse_foreign", "remove_stale"]
+__all__ = ["OutputDir", "signals_deferred", "refuse_foreign", "remove_stale", "abandon_open_folders"]
 
 
 def refuse_foreign(folder: Path, found: Survey, keep: Iterable[Path] = ()) -> None:
@@ -66,6 +66,20 @@ def _make_staging(folder: Path, prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
     (path / STAGING_MARK).write_bytes(b"")
     return path
+
+
+#: The output folders of this process that are open (between :meth:`OutputDir.open` and the end of the run).
+_open_folders: set[OutputDir] = set()
+_open_lock = threading.Lock()
+
+
+def abandon_open_folders() -> None:
+    """Abandon every output folder this process has open: for a program about to end at once
+    (``os._exit`` runs no ``finally`` block), so that it leaves no partial results behind."""
+    with _open_lock:
+        folders = list(_open_folders)
+    for folder in folders:
+        folder.abandon()
 
 
 class OutputDir:
@@ -131,6 +145,8 @@ class OutputDir:
         except BaseException:
             self.abandon()
             raise
+        with _open_lock:
+            _open_folders.add(self)
         return self.staging
 
     def __enter__(self) -> Path:
@@ -145,6 +161,7 @@ class OutputDir:
 
     def abandon(self) -> None:
         """Remove the staging folder and any folder this run created (a failed or stopped run)."""
+        self._closed()
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
         self._remove_created()
@@ -152,6 +169,7 @@ class OutputDir:
 
     def release(self) -> None:
         """End a run that wrote straight into the folder: drop the staging folder, free the lock."""
+        self._closed()
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
         self._lock.release()
@@ -170,8 +188,13 @@ class OutputDir:
         except BaseException:
             self.abandon()
             raise
+        self._closed()
         shutil.rmtree(self.staging, ignore_errors=True)
         self._lock.release()
+
+    def _closed(self) -> None:
+        with _open_lock:
+            _open_folders.discard(self)
 
     def _commit(self) -> None:
         """Swap the old results for the new ones as one step: old files are set aside first and put

@@ -14,6 +14,7 @@ second analysed):
 ``builds.py``   states -> slides: clicking through, builds, revisits
 ``diff.py``     the picture comparison all of them use
 ``pdf.py``      the PDF
+``output.py``   the files: slide images, slides.pdf, timeline.json
 """
 
 from __future__ import annotations

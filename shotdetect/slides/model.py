@@ -15,7 +15,7 @@ SCHEMA_NAME = "shotdetect.slides"
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SlideSettings:
     """What slides mode does; the defaults suit recorded talks.
 
