@@ -12,7 +12,7 @@ import pytest
 from shotdetect.slides import SlideSettings, extract_slides, parse_roi
 from shotdetect.slides.diff import Rect, change, median_image, relation
 from shotdetect.slides.region import Geometry, find_slide_area
-from shotdetect.slides.select import Candidate, Reservoir
+from shotdetect.slides.select import Reservoir, StillFrame
 from tooling.slides_synth import Shown, Slide, render_slide, render_talk
 from shotdetect.timeline import VideoInfo
 
@@ -74,7 +74,7 @@ def test_median_removes_what_moves():
 def test_reservoir_spreads_over_the_whole_state():
     r = Reservoir(size=5)
     for i in range(100):
-        r.offer(Candidate(i, i / 10, None, np.zeros((2, 2), np.uint8)))
+        r.offer(StillFrame(i, i / 10, None, np.zeros((2, 2), np.uint8)))
     idx = [c.index for c in r.items]
     assert len(idx) <= 5 and idx[0] == 0 and idx[-1] >= 60
 

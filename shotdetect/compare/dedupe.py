@@ -49,7 +49,7 @@ from ..export.ownership import source_record, write_manifest
 from ..features.histogram import bhattacharyya, kl_divergence, yuv_histogram
 from ..settings import choice, real
 from ..sources import ImageRef, ImageSequence, LiveSource
-from .metrics import SameRule, robust_change, small_grey
+from .metrics import SameRule, mean_abs_diff, robust_change, small_grey
 from .phash import hamming, phash
 
 __all__ = ["Deduplicator", "DedupeSettings", "KEPT_NAME"]
@@ -217,7 +217,7 @@ class Deduplicator:
         distances = {
             "changed_area": round(change.area, 6),
             "correlation": round(change.correlation, 6),
-            "mean_abs_diff": round(float(np.abs(last_small - small_cmp).mean()), 4),
+            "mean_abs_diff": round(mean_abs_diff(last_small, small_cmp), 4),
             "bhattacharyya": round(float(bhattacharyya(last_hist, hist)), 6),
             "kl": round(float(kl_divergence(last_hist, hist)), 6),
             "phash_distance": hamming(last_hash, phash(small)),

@@ -30,6 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..features.flow import mean_abs_diff
 from ..features.histogram import bhattacharyya, chi_square, kl_divergence, yuv_histogram
 from ..settings import real, whole
 from .alignment import Shift, align
@@ -120,11 +121,6 @@ def _f(a: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------ pixel metrics
-
-
-def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean absolute difference, the Manhattan norm of ``a - b`` divided by the number of values."""
-    return float(np.abs(_f(a) - _f(b)).mean())
 
 
 def changed_mask(a: np.ndarray, b: np.ndarray, tolerance: float = 0.0) -> np.ndarray:

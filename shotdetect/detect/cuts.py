@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..features import FrameSignals
+from ..features import REPEAT_DIFF, FrameSignals
 from .base import DetectorSettings
 from .candidates import Candidate
 from .flashes import flash_end
@@ -27,8 +27,6 @@ CUT_CONTRAST = 3.0
 NEIGHBOURHOOD_SECONDS = 0.5
 #: Neighbours left out of the local level as outliers (other cuts, flashes nearby).
 _OUTLIERS = 3
-#: Mean luma difference below which a frame is a repeat of the previous one (0.1 grey levels).
-_REPEAT_DIFF = 0.0004
 
 
 def cut_strength(w: SignalWindow) -> np.ndarray:
@@ -82,7 +80,7 @@ def find_cuts(w: SignalWindow, *, threshold: float = CUT_THRESHOLD, contrast: fl
     x = cut_strength(w)
     # Repeated frames (frame-rate conversion, animation on twos, freezes) change nothing; counting
     # them would make every real movement between them look like a jump.
-    level = local_level(x, w.frames(NEIGHBOURHOOD_SECONDS, minimum=4), ignore=w.diff < _REPEAT_DIFF)
+    level = local_level(x, w.frames(NEIGHBOURHOOD_SECONDS, minimum=4), ignore=w.diff < REPEAT_DIFF)
     bar = np.maximum(threshold, contrast * level + 0.15 * threshold)
     found: list[Candidate] = []
     quiet_until = -1  # inside a flash: its later jumps (decay, return) are not cuts either

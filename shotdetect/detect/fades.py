@@ -20,8 +20,10 @@ __all__ = ["FadeDetector", "find_fades", "nearly_flat", "FLAT_CONTRAST"]
 FLAT_CONTRAST = 0.03
 #: Least change (contrast plus brightness, fractions of full scale) from the hold to a ramp's end.
 MIN_RAMP_DEPARTURE = 0.06
-#: Mean luma change per frame (fraction of full scale) below which a flat frame is still.
-_STILL_DIFF = 0.004
+#: Mean luma change per frame (fraction of full scale) below which a flat frame belongs to the hold:
+#: twice :data:`~shotdetect.features.STILL_DIFF` (one grey level), as it is asked only of frames
+#: already flat (black or white), where grain and dithering may shimmer a little.
+HOLD_STILL_DIFF = 0.004
 #: A flat hold shorter than this joins fade-out and fade-in (or a cut to black and a fade-in, a
 #: fade-out and a cut from black) into one transition, a dip, in seconds; a longer black is a pause
 #: of its own.
@@ -72,9 +74,9 @@ def find_fades(w: SignalWindow, *, threshold_scale: float = 1.0) -> list[Candida
         # darkening or brightening belong to the ramps.
         core = h0 + int(np.argmin(c[h0:h1 + 1]))
         lo, hi = core, core
-        while lo > h0 and w.diff[lo] <= _STILL_DIFF:
+        while lo > h0 and w.diff[lo] <= HOLD_STILL_DIFF:
             lo -= 1
-        while hi < h1 and w.diff[hi + 1] <= _STILL_DIFF:
+        while hi < h1 and w.diff[hi + 1] <= HOLD_STILL_DIFF:
             hi += 1
         h0, h1 = lo, hi
         # How far each frame is from the hold's flat colour: contrast plus brightness difference.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..features import STILL_DIFF
 from .base import MAX_GRADUAL_SECONDS, DetectorSettings, explained_spans
 from .candidates import Candidate
 from .fades import nearly_flat
@@ -122,7 +123,7 @@ def _sub_spans(w: SignalWindow, s: int, e: int, min_len: int, most: int = 3) -> 
     Jerky footage (repeated frames, then a jump) can run straight into a dissolve; the transition
     then starts after the last still frame, not at the start of the run.
     """
-    still = [t for t in range(s + 1, e) if w.diff[t] < 0.002]
+    still = [t for t in range(s + 1, e) if w.diff[t] < STILL_DIFF]
     starts = [s] + [t + 1 for t in still if e - t >= min_len][-most:]
     ends = [e] + [t - 1 for t in still if t - s >= min_len][:most]
     return [(a, b) for a in starts for b in ends if b - a + 1 >= min_len]

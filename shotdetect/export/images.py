@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import OutputError
 from .atomic import atomic_write_bytes
-from .names import NameTemplate
+from .names import DEFAULT_TEMPLATE, NameTemplate
 
 __all__ = ["ImageWriter", "IMAGE_FORMATS", "keyframe_name"]
 
@@ -24,9 +24,12 @@ IMAGE_FORMATS = {
 }
 
 
+_DEFAULT_NAMES = NameTemplate(DEFAULT_TEMPLATE)
+
+
 def keyframe_name(shot: int, number: int, image_format: str) -> str:
-    """File name of the ``number``-th (1-based) keyframe of shot ``shot`` (0-based)."""
-    return f"shot-{shot:04d}-{number}.{image_format}"
+    """File name of the ``number``-th (1-based) keyframe of shot ``shot`` (0-based), by the default template."""
+    return _DEFAULT_NAMES.name(shot, number, 0, image_format)
 
 
 class ImageWriter:

@@ -62,11 +62,12 @@ class NameTemplate:
         """A pattern matching every name this template gives (``--overwrite`` replaces those)."""
         out = ""
         for literal, field, _, _ in string.Formatter().parse(self.template):
-            out += re.sub(r"([\[\]*?])", r"[\1]", literal)
+            out += glob_escape(literal)
             if field is not None:
                 out += glob_escape(self.video) if field == "video" else "*"
         return re.sub(r"\*+", "*", out) + f".{ext}"
 
 
 def glob_escape(text: str) -> str:
+    """``text`` as a glob pattern matching exactly it (``[``, ``]``, ``*`` and ``?`` bracketed)."""
     return re.sub(r"([\[\]*?])", r"[\1]", text)

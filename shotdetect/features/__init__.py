@@ -16,7 +16,13 @@ from .flow import MotionEstimator, mean_abs_diff
 from .histogram import bhattacharyya, kl_divergence, yuv_histogram
 from .sharpness import sharpness
 
-__all__ = ["FrameSignals", "FeatureExtractor", "SIGNAL_COLUMNS"]
+__all__ = ["FrameSignals", "FeatureExtractor", "SIGNAL_COLUMNS", "REPEAT_DIFF", "STILL_DIFF"]
+
+# What a frame's ``diff`` (mean absolute luma difference to the previous frame, 0..1) says about it.
+#: A repeated frame (frame-rate conversion, animation on twos): 0.1 grey levels, only coding noise.
+REPEAT_DIFF = 0.0004
+#: A still frame: about half a grey level, too little change to hold motion worth measuring.
+STILL_DIFF = 0.002
 
 #: Names of the scalar signals, in the order of :meth:`FrameSignals.row`, as written by ``--stats``.
 SIGNAL_COLUMNS = ("bhattacharyya", "kl", "diff", "flow", "residual", "luma", "contrast", "sharpness")
@@ -74,9 +80,6 @@ class FeatureExtractor:
     difference itself.
     """
 
-    #: Mean luma difference under which flow is skipped (about half a grey level).
-    STILL_DIFF = 0.002
-
     def __init__(self, analysis_size: tuple[int, int]):
         w, h = analysis_size
         self._thumb_size = (max(8, w // 2), max(6, h // 2))
@@ -95,8 +98,8 @@ class FeatureExtractor:
         else:
             bd = float(bhattacharyya(self._prev_hist, hist))
             kl = float(kl_divergence(self._prev_hist, hist))
-            diff = mean_abs_diff(self._prev_y, y)
-            if diff < self.STILL_DIFF:
+            diff = mean_abs_diff(self._prev_y, y, full_scale=255.0)
+            if diff < STILL_DIFF:  # no motion to compensate: the residual is the difference
                 flow, residual = 0.0, diff
             else:
                 flow, residual = self._motion.compare(self._prev_y, y, self._prev_thumb, thumb)

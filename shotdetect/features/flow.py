@@ -17,9 +17,17 @@ __all__ = ["MotionEstimator", "mean_abs_diff", "MIN_FLOW_SIDE"]
 MIN_FLOW_SIDE = 32
 
 
-def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean absolute difference of two uint8 images, scaled to [0, 1]."""
-    return float(cv2.norm(a, b, cv2.NORM_L1)) / (255.0 * a.size)
+#: Pixel types OpenCV's norm takes as they are; others are compared as float64.
+_NORM_TYPES = (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)
+
+
+def mean_abs_diff(a: np.ndarray, b: np.ndarray, *, full_scale: float = 1.0) -> float:
+    """Mean absolute difference of two pictures of the same shape: the Manhattan norm of ``a - b``
+    divided by the number of values, in grey levels (0..255 for 8-bit pictures), or as a fraction of
+    ``full_scale`` (``full_scale=255`` gives 0..1 for 8-bit pictures, as the frame signals use)."""
+    if a.dtype == b.dtype and a.dtype.type in _NORM_TYPES:
+        return float(cv2.norm(a, b, cv2.NORM_L1)) / (full_scale * a.size)
+    return float(np.abs(a.astype(np.float64) - b.astype(np.float64)).mean()) / full_scale
 
 
 class MotionEstimator:
@@ -75,6 +83,6 @@ class MotionEstimator:
         warped = cv2.remap(previous, self._grid_x + fx, self._grid_y + fy,
                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         inner = self._inner
-        residual = mean_abs_diff(current[inner], warped[inner])
+        residual = mean_abs_diff(current[inner], warped[inner], full_scale=255.0)
         length = cv2.magnitude(np.ascontiguousarray(fx[inner]), np.ascontiguousarray(fy[inner]))
         return float(cv2.mean(length)[0]) / self._diag, residual

@@ -16,10 +16,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..detect.cuts import CUT_CONTRAST, CUT_THRESHOLD, NEIGHBOURHOOD_SECONDS, _REPEAT_DIFF, local_level
+from ..detect.cuts import CUT_CONTRAST, CUT_THRESHOLD, NEIGHBOURHOOD_SECONDS, local_level
 from ..detect.flashes import FLASH_SECONDS, flash_end
 from ..detect.window import SignalWindow
-from ..features import FrameSignals
+from ..features import REPEAT_DIFF, FrameSignals
 
 __all__ = ["ScoreRecorder", "ScoreRecord", "decide_cuts", "scale_of", "LOWEST_THRESHOLD"]
 
@@ -83,7 +83,7 @@ class ScoreRecorder:
             raise ValueError(f"frame {signals.index} after {len(r.strength)} frames")
         r.times.append(signals.time)
         r.strength.append(float(strength))
-        r.repeat.append(signals.diff < _REPEAT_DIFF)
+        r.repeat.append(signals.diff < REPEAT_DIFF)
         self._recent.append(signals)
         if signals.index and strength > LOWEST_THRESHOLD:
             self._waiting.append(signals.index)

@@ -26,11 +26,11 @@ import numpy as np
 
 from ..decode import open_video
 from .builds import assemble
-from .diff import Rect
+from .diff import Rect, merge_overlapping
 from .insets import find_insets
 from .model import SCHEMA_NAME, SCHEMA_VERSION, Slide, SlideSettings, SlidesResult, Span, Step
 from .region import Geometry, find_slide_area, parse_roi
-from .select import Candidate, Picture, compose, encode_png
+from .select import StatePicture, StillFrame, compose, encode_png
 from .states import Segment, Segmenter
 
 __all__ = ["extract_slides", "SlideSettings", "SlidesResult", "Slide", "Step", "Span", "Rect", "parse_roi",
@@ -66,9 +66,9 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
                 info = reader.info
                 crop = None if settings.roi is None else settings.roi
 
-                def render(cands: list[Candidate], rects: list[Rect], _g=geo, _i=info, _c=crop) -> Picture:
+                def render(cands: list[StillFrame], rects: list[Rect], _g=geo, _i=info, _c=crop) -> StatePicture:
                     image, chosen = compose(cands, _i, _c, rects, _g.analysis_size)
-                    return Picture(encode_png(image), chosen.index, chosen.time, (image.shape[1], image.shape[0]))
+                    return StatePicture(encode_png(image), chosen.index, chosen.time, (image.shape[1], image.shape[0]))
 
                 interval = 1.0 / settings.sample_rate if settings.sample_rate else None
                 seg = Segmenter(geo, render, segments.append, sample_interval=interval)
@@ -89,7 +89,7 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
         info = reader.info
         warnings = list(reader.warnings)
 
-    webcams = _merge_rects(find_insets(seg.activity, _still_pictures(segments), geo.analysis_size))
+    webcams = merge_overlapping(find_insets(seg.activity, _still_pictures(segments), geo.analysis_size))
     slides, skipped = assemble(segments, min_duration=settings.min_duration, dedupe=settings.dedupe,
                                webcams=webcams)
     for slide in slides:  # (analysis coordinates until now)
@@ -109,16 +109,3 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
 def _still_pictures(segments: list[Segment], count: int = 4) -> list[np.ndarray]:
     """The pictures of the longest screen states (still views of the talk, insets included)."""
     return [s.image for s in sorted(segments, key=lambda s: -s.duration)[:count]]
-
-
-def _merge_rects(rects: list[Rect]) -> list[Rect]:
-    """Join overlapping rectangles (the same inset found twice)."""
-    out: list[Rect] = []
-    for r in rects:
-        for i, o in enumerate(out):
-            if o.overlaps(r):
-                out[i] = o.union(r)
-                break
-        else:
-            out.append(r)
-    return out

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .diff import Rect, change, rect_mask, relation
+from .diff import Rect, change, merge_overlapping, rect_mask, relation
 from .model import Slide, Span, Step
-from .select import Picture
+from .select import StatePicture
 from .states import NEXT_TO_PLAYING, Segment
 
 __all__ = ["assemble", "State", "JOIN_GAP"]
@@ -44,7 +44,7 @@ class State:
     pieces: list[tuple[int, int, float, float]]  # (start_frame, end_frame, start_time, end_time)
     image: np.ndarray
     rects: list[Rect]
-    picture: Picture | None
+    picture: StatePicture | None
     samples: int
     skipped: list[Span] = field(default_factory=list)
 
@@ -268,15 +268,7 @@ def _slide(number: int, acc: _Acc) -> Slide:
             else:
                 spans.append(Span(p[0], p[1], p[2], p[3]))
             last_order = order
-    playing: list[Rect] = []
-    for _, st, _ in acc.visits:
-        for r in st.rects:
-            if any(r.overlaps(c) for c in _ALWAYS):
-                continue  # an inset: reported once for the talk
-            for i, o in enumerate(playing):
-                if o.overlaps(r):
-                    playing[i] = o.union(r)
-                    break
-            else:
-                playing.append(r)
+    # (an inset is reported once for the talk, not with each slide)
+    playing = merge_overlapping(r for _, st, _ in acc.visits for r in st.rects
+                                if not any(r.overlaps(c) for c in _ALWAYS))
     return Slide(number=number, steps=steps, spans=spans, same_as=acc.same_as, playing=playing)

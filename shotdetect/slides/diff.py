@@ -13,12 +13,14 @@ pointer or a laser dot is smaller than that, a word of slide text is not.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-__all__ = ["Change", "Relation", "change", "relation", "feature_size", "Rect", "rect_mask", "median_image"]
+__all__ = ["Change", "Relation", "change", "relation", "feature_size", "Rect", "merge_overlapping", "rect_mask",
+           "median_image"]
 
 #: Grey-level difference (0-255, after 3x3 smoothing and gain matching) that counts as changed.
 #: Measured on recorded talks scaled to 320 px wide, compression and sensor noise stay under 4-6
@@ -86,6 +88,20 @@ class Rect:
 
     def as_list(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
+
+
+def merge_overlapping(rects: Iterable[Rect]) -> list[Rect]:
+    """The rectangles, each one that overlaps one already listed joined into it (the same region
+    found twice), in order of first appearance."""
+    out: list[Rect] = []
+    for r in rects:
+        for i, o in enumerate(out):
+            if o.overlaps(r):
+                out[i] = o.union(r)
+                break
+        else:
+            out.append(r)
+    return out
 
 
 def rect_mask(rects: list[Rect] | tuple[Rect, ...], shape: tuple[int, int], scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray | None:

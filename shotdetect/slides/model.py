@@ -7,7 +7,7 @@ from typing import Any
 
 from ..timeline import VideoInfo
 from .diff import Rect
-from .select import Picture
+from .select import StatePicture
 
 __all__ = ["SlideSettings", "Span", "Step", "Slide", "SlidesResult", "SCHEMA_NAME", "SCHEMA_VERSION"]
 
@@ -74,7 +74,7 @@ class Step:
     step: int
     start_frame: int
     start_time: float
-    picture: Picture | None
+    picture: StatePicture | None
     final: bool = False
     file: str | None = None
 

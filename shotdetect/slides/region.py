@@ -101,10 +101,6 @@ class Geometry:
             return (w0 - (r.y + r.h), r.x, r.h, r.w)
         return (r.x, r.y, r.w, r.h)
 
-    @property
-    def is_full(self) -> bool:
-        return self.roi == Rect(0, 0, *self.display_size)
-
     def _cut(self, plane: np.ndarray, scale_x: float, scale_y: float, size: tuple[int, int]) -> np.ndarray:
         x, y, w, h = self.coded
         x0 = int(round(x * scale_x))

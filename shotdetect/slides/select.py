@@ -24,7 +24,7 @@ from ..decode import render_frame
 from ..timeline import VideoInfo
 from .diff import Rect, median_image, rect_mask
 
-__all__ = ["Candidate", "Reservoir", "Picture", "compose", "encode_png", "decode_png"]
+__all__ = ["StillFrame", "Reservoir", "StatePicture", "compose", "encode_png", "decode_png"]
 
 #: Frames kept per state: enough for a median to outvote a pointer that rests in a third of them.
 RESERVOIR = 7
@@ -36,7 +36,7 @@ _MOVING_LEVEL = 24
 
 
 @dataclass
-class Candidate:
+class StillFrame:
     """A still frame of a state: where it is, its decoded picture and its analysis picture."""
 
     index: int
@@ -59,11 +59,11 @@ class Reservoir:
 
     def __init__(self, size: int = RESERVOIR):
         self.size = size
-        self.items: list[Candidate] = []
+        self.items: list[StillFrame] = []
         self.stride = 1
         self._seen = 0
 
-    def offer(self, candidate: Candidate) -> None:
+    def offer(self, candidate: StillFrame) -> None:
         if self._seen % self.stride == 0:
             self.items.append(candidate)
             if len(self.items) > self.size:
@@ -76,7 +76,7 @@ class Reservoir:
 
 
 @dataclass
-class Picture:
+class StatePicture:
     """A merged state picture: lossless PNG bytes plus the frame most like it (for times)."""
 
     png: bytes
@@ -96,7 +96,7 @@ def decode_png(data: bytes) -> np.ndarray:
     return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
 
 
-def _typical(cands: list[Candidate], ignore: np.ndarray | None) -> tuple[list[Candidate], int]:
+def _typical(cands: list[StillFrame], ignore: np.ndarray | None) -> tuple[list[StillFrame], int]:
     """Drop blurred and unusual frames; return the rest and the index of the most typical one."""
     sharp = [c.sharpness for c in cands]
     best = max(sharp)
@@ -114,8 +114,8 @@ def _typical(cands: list[Candidate], ignore: np.ndarray | None) -> tuple[list[Ca
     return kept, int(np.argmin(dev))
 
 
-def compose(cands: list[Candidate], info: VideoInfo, crop: Rect | None, moving: list[Rect],
-            analysis_size: tuple[int, int]) -> tuple[np.ndarray, Candidate]:
+def compose(cands: list[StillFrame], info: VideoInfo, crop: Rect | None, moving: list[Rect],
+            analysis_size: tuple[int, int]) -> tuple[np.ndarray, StillFrame]:
     """Merge the candidates of one state into one full-size BGR picture.
 
     Parameters
@@ -128,7 +128,7 @@ def compose(cands: list[Candidate], info: VideoInfo, crop: Rect | None, moving: 
     Returns
     -------
     image : ndarray
-    chosen : Candidate
+    chosen : StillFrame
         The most typical frame (its time stands for the picture).
     """
     ignore = rect_mask(moving, (analysis_size[1], analysis_size[0]))

@@ -36,7 +36,7 @@ import numpy as np
 from .diff import Change, Rect, change, feature_size, median_image, rect_mask, significant
 from .insets import Activity, find_insets
 from .region import Geometry
-from .select import Candidate, Picture, Reservoir
+from .select import Reservoir, StatePicture, StillFrame
 
 __all__ = ["Segment", "Segmenter", "CALM_WINDOW", "DYNAMIC_AFTER"]
 
@@ -88,7 +88,7 @@ class Segment:
     end_time: float
     image: np.ndarray
     rects: list[Rect]
-    picture: Picture | None
+    picture: StatePicture | None
     samples: int
 
     @property
@@ -141,7 +141,7 @@ class Segmenter:
     geometry : Geometry
         Picture sizes and the region analysed.
     render : callable
-        ``render(candidates, rects) -> Picture``: the merged full-size picture of a state, called
+        ``render(candidates, rects) -> StatePicture``: the merged full-size picture of a state, called
         when the state ends (while its frames are still held).
     on_segment : callable
         Receives each :class:`Segment` as soon as it is final.
@@ -149,7 +149,7 @@ class Segmenter:
         Seconds between analysed samples (None: every frame).
     """
 
-    def __init__(self, geometry: Geometry, render: Callable[[list[Candidate], list[Rect]], Picture | None],
+    def __init__(self, geometry: Geometry, render: Callable[[list[StillFrame], list[Rect]], StatePicture | None],
                  on_segment: Callable[[Segment], None], *, sample_interval: float | None = None):
         self.render = render
         self.on_segment = on_segment
@@ -474,7 +474,7 @@ class Segmenter:
         if calm:
             seg.calm_count += 1
             seg.last_calm = s
-            seg.reservoir.offer(Candidate(s.index, s.time, s.source, s.image))
+            seg.reservoir.offer(StillFrame(s.index, s.time, s.source, s.image))
             # a reference free of the pointer and of noise: the median of the kept still frames
             if seg.calm_count >= 2 * seg.refreshed_at and len(seg.reservoir) >= 3:
                 seg.ref = median_image([c.image for c in seg.reservoir.items]).astype(np.float32)
@@ -508,7 +508,7 @@ class Segmenter:
         seg.count = len(members)
         seg.calm_count = 1
         seg.last_calm = s
-        seg.reservoir.offer(Candidate(s.index, s.time, s.source, s.image))
+        seg.reservoir.offer(StillFrame(s.index, s.time, s.source, s.image))
         self.seg = seg
         self.pending.clear()
 
