@@ -17,14 +17,23 @@ from fractions import Fraction
 
 from .timeline import VideoInfo
 
-__all__ = ["EDIT_RATES", "NTSC_RATES", "exact_rate", "is_drop_frame", "average_rate", "edit_rate",
-           "timecode_rate", "parse_rate"]
+__all__ = ["EDIT_RATES", "NTSC_RATES", "FALLBACK_FPS", "fps_or_fallback", "exact_rate", "is_drop_frame",
+           "average_rate", "edit_rate", "timecode_rate", "parse_rate"]
+
+#: The frame rate taken when a source states none (an image sequence, a stream without timing):
+#: FFmpeg's own default for image sequences, and the commonest broadcast rate.
+FALLBACK_FPS = Fraction(25)
 
 #: Frame rates editing applications and OTIO's timecode functions accept.
 EDIT_RATES = tuple(Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30",
                                           "48000/1001", "48", "50", "60000/1001", "60"))
 #: NTSC rates (n x 1000/1001).
 NTSC_RATES = tuple(Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120))
+
+
+def fps_or_fallback(fps: Fraction | float | None) -> Fraction:
+    """``fps`` as a Fraction, or :data:`FALLBACK_FPS` when it is unknown (None or 0)."""
+    return Fraction(fps) if fps else FALLBACK_FPS
 
 
 def exact_rate(fps: Fraction | float | None) -> Fraction | None:
@@ -48,7 +57,7 @@ def average_rate(video: VideoInfo) -> Fraction:
     """Frames per second over the whole video (the header's rate when the count is unknown)."""
     if video.frame_count and video.duration:
         return Fraction(video.frame_count) / Fraction(video.duration)
-    return Fraction(video.fps) if video.fps else Fraction(25)
+    return fps_or_fallback(video.fps)
 
 
 def _constant(video: VideoInfo) -> Fraction | None:

@@ -12,6 +12,7 @@ from collections import deque
 from fractions import Fraction
 
 from ..features import FrameSignals
+from ..rates import fps_or_fallback
 from .base import Detector, DetectorSettings
 from .candidates import Candidate
 from .cuts import CutDetector
@@ -51,7 +52,7 @@ class StreamingDetector:
                  detectors: tuple[Detector, ...] = DETECTORS):
         self.settings = settings
         self._detectors = detectors
-        rate = float(fps) if fps else 25.0
+        rate = float(fps_or_fallback(fps))
         reach = int(round(max(d.reach_seconds for d in detectors) * rate)) + 8
         self._lookahead = reach
         self._context = reach
