@@ -17,6 +17,8 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from . import __version__
 from .console import guard_stdout, printable, quiet_native_messages, restore_stdout
@@ -210,7 +212,7 @@ def run_guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
             signal.signal(signal.SIGTERM, previous)
 
 
-def _on_sigterm() -> object:
+def _on_sigterm() -> Callable[[int, FrameType | None], Any] | int | None:
     """Make SIGTERM raise :class:`Terminated` (main thread only); returns the handler it replaced."""
     if threading.current_thread() is not threading.main_thread():
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,11 @@ def config_path(argv: Sequence[str]) -> tuple[Path | None, bool]:
 
 
 def load_config(path: Path) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ImportError:
             raise UsageError(f"{path}: reading a config file needs Python 3.11 or pip install tomli") from None
     try:
@@ -91,7 +92,7 @@ def apply_config(parser: argparse.ArgumentParser, argv: Sequence[str], section: 
             raise UsageError(f"{path}: {where}{key}: must be a number or a string")
         text = str(value)
         try:
-            converted = action.type(text) if action.type else text
+            converted = action.type(text) if callable(action.type) else text
         except (argparse.ArgumentTypeError, ValueError) as exc:
             raise UsageError(f"{path}: {where}{key}: {exc}") from None
         if action.choices is not None and converted not in action.choices:

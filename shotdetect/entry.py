@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 __all__ = ["main", "Terminated", "raise_terminated"]
 
@@ -23,7 +24,7 @@ def raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-def _load() -> tuple[object, int | None]:
+def _load() -> tuple[Callable[[], int], int | None]:
     """Import the command line with SIGINT / SIGTERM noted, not acted on; returns (main, signal)."""
     caught: list[int] = []
 
@@ -51,7 +52,7 @@ def main() -> int:
     try:
         if caught is not None:
             raise Terminated() if caught == signal.SIGTERM else KeyboardInterrupt()
-        code = run()  # type: ignore[operator]
+        code = run()
     except Terminated:
         print("\nshotdetect: terminated", file=sys.stderr)
         return 143
@@ -59,7 +60,7 @@ def main() -> int:
         print("\nshotdetect: interrupted", file=sys.stderr)
         return 130
     _ignore_late_signals()
-    return code  # type: ignore[no-any-return]
+    return code
 
 
 def _ignore_late_signals() -> None:

@@ -10,6 +10,7 @@ depends on the look-ahead, not on the video's length.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from dataclasses import dataclass, field
@@ -34,11 +35,11 @@ CANDIDATE_MEMORY = 32 * 1024 * 1024
 class _Bin:
     first: int
     last: int
+    hist: np.ndarray  # histogram of the best frame
+    hist_sum: np.ndarray  # of every frame in the bin
     best: int = -1
     quality: float = -1.0
     sharpness: float = 0.0
-    hist: np.ndarray | None = None  # histogram of the best frame
-    hist_sum: np.ndarray | None = None
     count: int = 0
     picture: Any = None  # the decoded frame of ``best``
     time: Any = None
@@ -95,12 +96,12 @@ class KeyframeSelector:
         only while its bin has no clean one."""
         current = self._bins[-1] if self._bins else None
         if current is None or change > BREAK_STRENGTH or index - current.first >= self._bin_frames:
-            current = _Bin(first=index, last=index, break_strength=change)
+            current = _Bin(first=index, last=index, hist=hist, hist_sum=np.zeros_like(hist), break_strength=change)
             self._bins.append(current)
             if len(self._bins) > self._max_bins:
                 self._merge_weakest()
         current.last = index
-        current.hist_sum = hist.copy() if current.hist_sum is None else current.hist_sum + hist
+        current.hist_sum = current.hist_sum + hist
         current.count += 1
         # The first frames after a jump are often blurred or still being encoded from scratch.
         settle = min(1.0, (index - current.first + 1) / 3.0)
@@ -134,8 +135,7 @@ class KeyframeSelector:
         self._bins = [b for b in self._bins if b.last >= end]
         if not mine:
             return []
-        total = sum(b.hist_sum for b in mine)
-        mean_hist = total / max(1, sum(b.count for b in mine))
+        mean_hist = functools.reduce(np.add, [b.hist_sum for b in mine]) / max(1, sum(b.count for b in mine))
         interior = [b for b in mine if not any(a <= b.best <= z for a, z in avoid)] or mine
         interior = [b for b in interior if b.clean] or interior
         sharp = np.array([b.sharpness for b in interior])

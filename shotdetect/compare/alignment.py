@@ -82,7 +82,7 @@ def align(a: np.ndarray, b: np.ndarray, shift: Shift | None = None) -> tuple[np.
     if not usable:
         return a, b, Shift(shift.dx, shift.dy, shift.response, applied=False)
     # b(x + dx, y + dy) = a(x, y): sample b there to bring it onto a's grid.
-    m = np.float32([[1, 0, shift.dx], [0, 1, shift.dy]])
+    m = np.array([[1, 0, shift.dx], [0, 1, shift.dy]], dtype=np.float32)
     moved = cv2.warpAffine(b, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                            borderMode=cv2.BORDER_REPLICATE)
     x0 = int(math.ceil(-shift.dx)) if shift.dx < 0 else 0

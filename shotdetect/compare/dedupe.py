@@ -157,6 +157,12 @@ class Deduplicator:
             raise
 
     @property
+    def _prepared(self) -> OutputDir:
+        if self._outdir is None:
+            raise RuntimeError("Deduplicator.prepare() was not called")
+        return self._outdir
+
+    @property
     def _direct(self) -> bool:
         return self.out == self.folder
 
@@ -304,13 +310,13 @@ class Deduplicator:
             self.abandon()
             raise
         if self._direct:
-            self._outdir.release()
+            self._prepared.release()
         else:
-            self._outdir.commit()
+            self._prepared.commit()
 
     def abandon(self) -> None:
         """A failed run: results written aside are dropped, the earlier ones stay."""
         if self._direct:
-            self._outdir.release()
+            self._prepared.release()
         else:
-            self._outdir.abandon()
+            self._prepared.abandon()

@@ -34,8 +34,13 @@ def _fraction(text: str | None) -> Fraction | None:
     return Fraction(int(num), int(den or 1)) if int(den or 1) else None
 
 
-def _exact(value: float | int | None) -> Fraction | None:
-    return None if value is None else Fraction(str(value))
+def _exact(value: float | int) -> Fraction:
+    """A time written in seconds, as the Fraction it was rounded from (``0.04`` is 1/25, not a binary fraction)."""
+    return Fraction(str(value))
+
+
+def _exact_or_none(value: float | int | None) -> Fraction | None:
+    return None if value is None else _exact(value)
 
 
 def _where(path: Iterable[Any]) -> str:
@@ -62,8 +67,8 @@ def video_from_dict(v: dict[str, Any]) -> VideoInfo:
     return VideoInfo(
         path=v["path"], width=v["width"], height=v["height"], rotation=v.get("rotation", 0),
         sample_aspect_ratio=_fraction(v.get("sample_aspect_ratio")) or Fraction(1),
-        fps=_fraction(v.get("fps")), frame_count=v["frame_count"], duration=_exact(v.get("duration")),
-        time_base=_fraction(v.get("time_base")), start_time=_exact(v.get("start_time")) or Fraction(0),
+        fps=_fraction(v.get("fps")), frame_count=v["frame_count"], duration=_exact_or_none(v.get("duration")),
+        time_base=_fraction(v.get("time_base")), start_time=_exact_or_none(v.get("start_time")) or Fraction(0),
         vfr=bool(v.get("vfr")), codec=v.get("codec", ""), pix_fmt=v.get("pix_fmt", ""),
     )
 

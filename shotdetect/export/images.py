@@ -32,6 +32,18 @@ def keyframe_name(shot: int, number: int, image_format: str) -> str:
     return _DEFAULT_NAMES.name(shot, number, 0, image_format)
 
 
+def _target_size(wanted: tuple[int | None, int | None], w: int, h: int) -> tuple[int, int]:
+    """The picture size asked for: one side given keeps the shape, both give exactly that, none keeps ``(w, h)``."""
+    width, height = wanted
+    if width is not None and height is not None:
+        return width, height
+    if width is not None:
+        return width, max(1, int(round(h * width / w)))
+    if height is not None:
+        return max(1, int(round(w * height / h))), height
+    return w, h
+
+
 class ImageWriter:
     """A keyframe sink that writes each picture into ``directory``.
 
@@ -103,14 +115,8 @@ class ImageWriter:
         self.written.append(atomic_write_bytes(self.directory / name, data.tobytes()))
 
     def _scaled(self, image: np.ndarray) -> np.ndarray:
-        width, height = self.size
-        if width is None and height is None:
-            return image
         h, w = image.shape[:2]
-        if width is None:
-            width = max(1, int(round(w * height / h)))
-        elif height is None:
-            height = max(1, int(round(h * width / w)))
+        width, height = _target_size(self.size, w, h)
         if (width, height) == (w, h):
             return image
         shrink = width * height < w * h

@@ -274,8 +274,8 @@ def signals_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        for signum in dict.fromkeys(caught):
-            if previous.get(signum) not in (signal.SIG_IGN, None):
-                signal.raise_signal(signum)
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        for noted in dict.fromkeys(caught):
+            if previous.get(noted) not in (signal.SIG_IGN, None):
+                signal.raise_signal(noted)

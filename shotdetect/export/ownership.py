@@ -95,7 +95,7 @@ class Survey:
 def survey(folder: Path) -> Survey:
     """Sort the entries of ``folder`` into ours (listed and unchanged), stale staging and foreign."""
     result = Survey(manifest=read_manifest(folder))
-    listed: dict[str, list[tuple[int, int]]] = {}
+    listed: dict[str, list[tuple[object, object]]] = {}  # name -> (size, mtime_ns) as the manifest says
     for entry in (result.manifest or {}).get("files", []):
         if isinstance(entry, dict) and _plain_name(entry.get("name")):
             listed.setdefault(entry["name"], []).append((entry.get("size"), entry.get("mtime_ns")))

@@ -149,20 +149,20 @@ def _plot(timeline: Timeline, scores: ScoreSeries | None, threshold: float | Non
         out.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.2f}</text>')
     # Transitions under the curve: a band for the span of a gradual one, a line at its frame.
     shot_at = {s.start_frame: i for i, s in enumerate(timeline.shots)}
-    for t in timeline.transitions:
-        color = COLORS.get(t.type, "#555")
-        shot = shot_at.get(t.frame)
-        tip = esc(f"{t.type} at {_clock(float(t.time))} (frame {t.frame}"
-                  + (f", frames {t.start_frame}-{t.end_frame}" if t.type != "cut" else "")
-                  + f"), score {t.score:.2f}")
+    for tr in timeline.transitions:
+        color = COLORS.get(tr.type, "#555")
+        shot = shot_at.get(tr.frame)
+        tip = esc(f"{tr.type} at {_clock(float(tr.time))} (frame {tr.frame}"
+                  + (f", frames {tr.start_frame}-{tr.end_frame}" if tr.type != "cut" else "")
+                  + f"), score {tr.score:.2f}")
         link = f'<a href="#shot-{shot}">' if shot is not None else "<g>"
         out.append(f"{link}<title>{tip}</title>")
-        if t.type != "cut":
-            x0 = x(float(t.start_time))
-            x1 = max(x0 + 2, x(float(t.end_time)))
+        if tr.type != "cut":
+            x0 = x(float(tr.start_time))
+            x1 = max(x0 + 2, x(float(tr.end_time)))
             out.append(f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{plot_h}" '
                        f'fill="{color}" fill-opacity="0.18"/>')
-        xt = x(float(t.time))
+        xt = x(float(tr.time))
         out.append(f'<line x1="{xt:.1f}" y1="{top}" x2="{xt:.1f}" y2="{top + plot_h}" stroke="{color}" '
                    f'stroke-width="1.5" stroke-opacity="0.8"/>')
         out.append("</a>" if shot is not None else "</g>")
@@ -232,9 +232,9 @@ def render_html(timeline: Timeline, *, source: str | os.PathLike[str] | None = N
         aspect = thumb[1] if thumb else (dw / dh if dh else 16 / 9)
         picture = (f'<img src="{thumb[0]}" alt="keyframe of shot {i + 1}" width="{THUMB_WIDTH}" '
                    f'height="{round(THUMB_WIDTH / aspect)}">' if thumb else '<div class="noimg">no picture</div>')
-        t = incoming.get(s.start_frame) if i else None
-        badge = (f'<span class="badge" style="background:{COLORS.get(t.type, "#555")}">{esc(t.type)} '
-                 f'{t.score:.2f}</span>' if t else "")
+        cut_in = incoming.get(s.start_frame) if i else None
+        badge = (f'<span class="badge" style="background:{COLORS.get(cut_in.type, "#555")}">{esc(cut_in.type)} '
+                 f'{cut_in.score:.2f}</span>' if cut_in else "")
         keys = ", ".join(str(k.frame) for k in s.keyframes)
         cards.append(
             f'<div class="shot" id="shot-{i}" style="--ar:{aspect:.4f}">{picture}<div class="cap">'

@@ -84,26 +84,25 @@ class FeatureExtractor:
         w, h = analysis_size
         self._thumb_size = (max(8, w // 2), max(6, h // 2))
         self._motion = MotionEstimator(analysis_size)
-        self._prev_hist: np.ndarray | None = None
-        self._prev_y: np.ndarray | None = None
-        self._prev_thumb: np.ndarray | None = None
+        self._previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # hist, y, thumb
 
     def push(self, index: int, time: Fraction, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> FrameSignals:
         hist = yuv_histogram(y, u, v)
         mean, std = cv2.meanStdDev(y)
         thumb = cv2.resize(y, self._thumb_size, interpolation=cv2.INTER_AREA)
         chroma = np.stack([cv2.resize(p, self._thumb_size, interpolation=cv2.INTER_AREA) for p in (u, v)])
-        if self._prev_hist is None:
+        if self._previous is None:
             bd = kl = diff = flow = residual = 0.0
         else:
-            bd = float(bhattacharyya(self._prev_hist, hist))
-            kl = float(kl_divergence(self._prev_hist, hist))
-            diff = mean_abs_diff(self._prev_y, y, full_scale=255.0)
+            prev_hist, prev_y, prev_thumb = self._previous
+            bd = float(bhattacharyya(prev_hist, hist))
+            kl = float(kl_divergence(prev_hist, hist))
+            diff = mean_abs_diff(prev_y, y, full_scale=255.0)
             if diff < STILL_DIFF:  # no motion to compensate: the residual is the difference
                 flow, residual = 0.0, diff
             else:
-                flow, residual = self._motion.compare(self._prev_y, y, self._prev_thumb, thumb)
-        self._prev_hist, self._prev_y, self._prev_thumb = hist, y, thumb
+                flow, residual = self._motion.compare(prev_y, y, prev_thumb, thumb)
+        self._previous = (hist, y, thumb)
         return FrameSignals(
             index=index, time=time, bhattacharyya=bd, kl=kl, diff=diff, flow=flow, residual=residual,
             luma=float(mean[0, 0]) / 255.0, contrast=float(std[0, 0]) / 255.0, sharpness=sharpness(y),

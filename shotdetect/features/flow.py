@@ -43,7 +43,7 @@ class MotionEstimator:
     """
 
     def __init__(self, size: tuple[int, int]):
-        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         # Patches 6 pixels apart instead of 4 (they still overlap, being 8 wide): a third less work
         # for a flow field that is smooth at this size anyway.
         self._dis.setPatchStride(6)
@@ -76,7 +76,8 @@ class MotionEstimator:
             current_small = cv2.resize(current_small, grown, interpolation=cv2.INTER_LINEAR)
             previous_small = cv2.resize(previous_small, grown, interpolation=cv2.INTER_LINEAR)
             h, w = current_small.shape
-        small = self._dis.calc(current_small, previous_small, None)
+        # (OpenCV makes the output array when given None; its type stubs miss that)
+        small = self._dis.calc(current_small, previous_small, None)  # type: ignore[call-overload]
         flow = cv2.resize(small, self._size, interpolation=cv2.INTER_LINEAR)
         flow *= np.array([self._size[0] / w, self._size[1] / h], np.float32)  # to analysis pixels, per axis
         fx, fy = flow[..., 0], flow[..., 1]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 
 import av
@@ -38,7 +38,8 @@ class FrameGrabber:
         self._container = av.open(str(path))
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
-        self._decoder = None  # iterator of (frame, seconds since the first frame) after the last seek
+        # (frame, seconds since the first frame) from the last seek on
+        self._decoder: Iterator[tuple[av.VideoFrame, float]] | None = None
         self._next = -1  # frame number the decoder yields next
         self._first: float | None = None  # the stream's first timestamp, learnt on the first decode
 
@@ -94,6 +95,7 @@ class FrameGrabber:
 
     def _forward(self, target: float, step: float) -> av.VideoFrame | None:
         """Decode on to the frame shown at ``target`` (the last one if the video ends first)."""
+        assert self._decoder is not None  # (called after a seek that found a keyframe)
         last = None
         for frame, t in self._decoder:
             last = frame
@@ -127,6 +129,7 @@ class FrameGrabber:
         return None
 
 
-def _chain(first, rest):
+def _chain(first: tuple[av.VideoFrame, float],
+           rest: Iterable[tuple[av.VideoFrame, float]]) -> Iterator[tuple[av.VideoFrame, float]]:
     yield first
     yield from rest
