@@ -444,15 +444,23 @@ class Segmenter:
 
         A small change must also be seen against the latest still sample of the state: a pointer
         that moved a little differs from the reference at its old and its new place, which together
-        can look like a word, but from the latest still sample only where it moved since.
+        can look like a word, but from the latest still sample only where it moved since. And
+        against the state's first sample: in a young state the reference and the latest still
+        sample can be one and the same frame, with the pointer resting in it (a state opened when
+        an inset's movement was taken for a playing region); a new word shows against every
+        earlier picture of the state, a pointer that moved a little not against one where it was
+        elsewhere.
         """
         if not ch.significant:
             return False
         seg = self.seg
         if self._large(ch) or seg is None or seg.last_calm is None or seg.last_calm is s:
             return True
-        recent = change(seg.last_calm.image, s.image, self._ignore())
-        return bool(significant(ch.mask & recent.mask, self.feature)[1])
+        mask = ch.mask
+        for other in (seg.last_calm, seg.first):
+            if other is not s and not (other is seg.first and seg.first is seg.last_calm):
+                mask = mask & change(other.image, s.image, self._ignore()).mask
+        return bool(significant(mask, self.feature)[1])
 
     def _large(self, ch: Change) -> bool:
         """A change larger than a pointer at two places could make (twice the smallest region)."""
