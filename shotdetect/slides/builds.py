@@ -142,7 +142,9 @@ class _Acc:
 def _same(a: State, b: State) -> bool:
     """Whether two states show the same picture (see :func:`_kind`; cheaper)."""
     if a.rects or b.rects:
-        if not change(a.image, b.image, _ignore(a, b, True)).significant:
+        union = _ignore(a, b, True)
+        # (not when the regions cover most of the picture: too little is left to tell slides apart)
+        if union is not None and union.mean() <= UNION_MAX_AREA and not change(a.image, b.image, union).significant:
             return True
     return not change(a.image, b.image, _ignore(a, b, False)).significant
 
