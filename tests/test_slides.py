@@ -236,6 +236,28 @@ def test_one_and_two_frames_per_second(tmp_path, fps, webcam):
         assert len(res.webcams) == 1 and _overlap(res.webcams[0].as_list(), truth["webcam"]) >= 0.7
 
 
+def test_video_next_to_the_title_stays_its_own_size(tmp_path):
+    """A video just under the title: when the slide changes, the title beside the video changes once
+    -- that is no reason to take the video to cover the title too (a region that widened so far
+    left next to nothing to tell the slides apart)."""
+    live = Slide("Live demo", ["The detector running live"], video=(0.3, 0.17, 0.45, 0.45))
+    after = Slide("Demo results", ["The detector running live"])
+    states = [Shown(TITLE, 2.5), Shown(live, 4.0), Shown(after, 3.0), Shown(THANKS, 2.0)]
+    path = tmp_path / "high.mp4"
+    truth = render_talk(path, states, seed=0)
+    keys = list(dict.fromkeys(st.key for st in states))
+    vx, vy, vw, vh = (0.3 * 640, 0.17 * 360, 0.45 * 640, 0.45 * 360)
+    near = 0.05 * 640  # the player's controls, the margin where its edge is uncertain
+    for rate in (None, 1.0):
+        res = extract_slides(path, SlideSettings(sample_rate=rate))
+        got = [_which(decode_png(step.picture.png), truth, keys)[0] for _, step in res.images()]
+        assert got == keys, (rate, [(k[0].title, k[1]) for k in got])
+        [r] = res.slides[1].playing
+        assert r.x <= vx and r.y <= vy and r.x + r.w >= vx + vw and r.y + r.h >= vy + vh, (rate, r)
+        assert r.y >= vy - near, (rate, r)  # not over the title (its text ends 36 pixels down)
+        assert r.w * r.h <= 2 * vw * vh, (rate, r)
+
+
 def test_keep_builds_and_no_dedupe(talk):
     res = extract_slides(talk[0], SlideSettings(keep_builds=True, dedupe=False))
     got = [k for k, _ in _exported(res, talk[1])]
