@@ -8,7 +8,7 @@ into words, a region must be at least :data:`MIN_FEATURE` of the picture width a
 pointer or a laser dot is smaller than that, a word of slide text is not.
 
 :func:`relation` says how two still pictures of slides relate: same, one adds content to the other
-(an incremental build), or different.
+(an incremental build, also when adding it moved the lines already shown a little), or different.
 """
 
 from __future__ import annotations
@@ -283,9 +283,8 @@ def relation(a: np.ndarray, b: np.ndarray, ignore: np.ndarray | None = None) -> 
     if np.count_nonzero(lost_b) <= 0.1 * changed and not significant(lost_b, size)[1]:
         return Relation("removes", changed=changed, removed=changed, boxes=ch.boxes)
     # a build step that also re-laid out what was already shown (lines moved a little as text was
-    # added): every line b lost is still there, moved, and b has new content besides
-    a32, b32 = a.astype(np.float32, copy=False), ch.b
-    if _adds_moved(a32, b32, lost_a, ch.mask, ignore):
+    # added): every line of a that changed is still there in b, moved, and b has new content besides
+    if _adds_moved(a.astype(np.float32, copy=False), ch.b, lost_a, ch.mask, ignore):
         return Relation("adds", changed=changed, added=changed, boxes=ch.boxes)
     back = change(b, a, ignore)
     if back.significant and _adds_moved(b.astype(np.float32, copy=False), back.b,
