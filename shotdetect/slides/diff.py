@@ -144,13 +144,12 @@ def _match_gain(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None) -> np.nd
     # as they are: content added on a plain background (many dark new pixels where the other picture
     # is white) pulls a fit over all pixels far off -- on a white slide, to a gain of 0.6 that makes
     # every old line of text look changed.
-    best = (-1, 1.0, 0.0)
-    for sel in (slice(None), np.abs(bv - av) < 2 * THRESHOLD):
-        gain, offset, agree = _refit(av, bv, sel)
-        count = int(np.count_nonzero(agree))
-        if count > best[0]:
-            best = (count, gain, offset)
-    _, gain, offset = best
+    gain, offset, agree = _refit(av, bv, slice(None))
+    count = int(np.count_nonzero(agree))
+    if count < 0.98 * agree.size:  # (else nearly every pixel agrees already: nothing to win)
+        g2, o2, agree2 = _refit(av, bv, np.abs(bv - av) < 2 * THRESHOLD)
+        if int(np.count_nonzero(agree2)) > count:
+            gain, offset = g2, o2
     if abs(gain - 1.0) < 1e-3 and abs(offset) < 0.05:
         return b
     return b * np.float32(gain) + np.float32(offset)
@@ -284,11 +283,12 @@ def relation(a: np.ndarray, b: np.ndarray, ignore: np.ndarray | None = None) -> 
         return Relation("removes", changed=changed, removed=changed, boxes=ch.boxes)
     # a build step that also re-laid out what was already shown (lines moved a little as text was
     # added): every line of a that changed is still there in b, moved, and b has new content besides
-    if _adds_moved(a.astype(np.float32, copy=False), ch.b, lost_a, ch.mask, ignore):
+    content_a, content_b = ink(a, THRESHOLD), ink(b, THRESHOLD)  # (remembered: states are compared often)
+    if _adds_moved(a.astype(np.float32, copy=False), ch.b, content_a, content_b, ch.mask, ignore):
         return Relation("adds", changed=changed, added=changed, boxes=ch.boxes)
     back = change(b, a, ignore)
-    if back.significant and _adds_moved(b.astype(np.float32, copy=False), back.b,
-                                        back.mask & ink(b, THRESHOLD), back.mask, ignore):
+    if back.significant and _adds_moved(b.astype(np.float32, copy=False), back.b, content_b, content_a,
+                                        back.mask, ignore):
         return Relation("removes", changed=changed, removed=changed, boxes=ch.boxes)
     return Relation("different", changed=changed, removed=removed, boxes=ch.boxes)
 
@@ -345,22 +345,22 @@ def _moved_to(a: np.ndarray, b: np.ndarray, r: Rect, shift: int) -> Rect | None:
     return Rect(x, y, r.w, r.h).clipped(Rect(0, 0, w, h))
 
 
-def _adds_moved(a: np.ndarray, b: np.ndarray, lost: np.ndarray, changed: np.ndarray,
-                ignore: np.ndarray | None) -> bool:
+def _adds_moved(a: np.ndarray, b: np.ndarray, content_a: np.ndarray, content_b: np.ndarray,
+                changed: np.ndarray, ignore: np.ndarray | None) -> bool:
     """Whether ``b`` holds every line of ``a`` that changed, whole, moved by at most
     :data:`MAX_SHIFT`, and has content of its own besides: ``a`` plus a build step, re-laid out.
 
-    ``lost`` is ``a``'s content where the two differ, ``changed`` where they differ, ``b`` matched
-    to ``a`` in brightness. Each line of ``a`` touching ``lost`` is looked for near its place in
-    ``b`` as a whole (:func:`_moved_to`: a line whose words changed is found nowhere). Lines and new
-    content are judged outside ``ignore``.
+    ``b`` is matched to ``a`` in brightness, ``content_a`` and ``content_b`` say where each has
+    content (:func:`ink`), ``changed`` where they differ. Each line of ``a`` whose content changed
+    is looked for near its place in ``b`` as a whole (:func:`_moved_to`: a line whose words changed
+    is found nowhere). Lines and new content are judged outside ``ignore``.
     """
     h, w = a.shape
     size = feature_size(w)
+    lost = changed & content_a
     if not significant(lost, size)[1]:
         return False
     shift = max(2, int(round(MAX_SHIFT * w)))
-    content_a = ink(a, THRESHOLD)
     if ignore is not None:
         content_a = content_a & ~ignore
     lines = [r for r in _lines(content_a, size) if lost[r.y:r.y + r.h, r.x:r.x + r.w].any()]
@@ -378,7 +378,7 @@ def _adds_moved(a: np.ndarray, b: np.ndarray, lost: np.ndarray, changed: np.ndar
             return False  # this line is not in b: content replaced, not re-laid out
         found[there.y:there.y + there.h, there.x:there.x + there.w] = True
     # b's own content where the pictures differ, beyond a's lines where they now lie
-    new = changed & ink(b, THRESHOLD) & ~found
+    new = changed & content_b & ~found
     if ignore is not None:
         new &= ~ignore
     return bool(significant(new, size)[1])
