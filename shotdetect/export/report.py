@@ -204,9 +204,9 @@ def _review_section(source: str | os.PathLike[str] | None, folder: str | os.Path
     esc = html.escape
     return f"""<section id="review">
 <h2>Check and correct the cuts</h2>
-<p>This command opens the video in the review page (served on 127.0.0.1 only), starting from the
-timeline.json in this folder; Save writes the corrected timeline.json back here, replacing only
-files shotdetect wrote:</p>
+<p>This command opens the video in the review page (served on 127.0.0.1 only), starting from this
+folder's timeline.json when it has one; Save writes the corrected timeline.json here, replacing
+only files shotdetect wrote:</p>
 <pre class="command"><code>{esc(review_command(source, folder))}</code></pre>
 <p><code>{esc(shlex.join(["shotdetect", "review", str(Path(folder).resolve())]))}</code> does the same, finding
 the video from the folder's own record of it.</p>
