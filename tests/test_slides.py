@@ -258,6 +258,22 @@ def test_video_next_to_the_title_stays_its_own_size(tmp_path):
         assert r.w * r.h <= 2 * vw * vh, (rate, r)
 
 
+def test_build_that_re_lays_out_its_text(tmp_path):
+    """Each step of the outline moves the lines already shown a little (the text re-centred as lines
+    are added): still one slide, built up in three steps, the last one exported."""
+    states = [Shown(TITLE, 2.5), Shown(OUTLINE, 2.0, bullets=1), Shown(OUTLINE, 2.0, bullets=2, shift=(3, -4)),
+              Shown(OUTLINE, 2.5, shift=(5, -9)), Shown(RESULTS, 2.5), Shown(RESULTS2, 2.5, shift=(4, -6))]
+    path = tmp_path / "relayout.mp4"
+    truth = render_talk(path, states, seed=9)
+    keys = list(dict.fromkeys(st.key for st in states))
+    for rate in (None, 1.0):
+        res = extract_slides(path, SlideSettings(sample_rate=rate))
+        got = [_which(decode_png(step.picture.png), truth, keys)[0] for _, step in res.images()]
+        # (one bullet replaced, and the lines moved besides: still a new slide)
+        assert got == [keys[0], keys[3], keys[4], keys[5]], (rate, got)
+        assert [round(s.start_time) for s in res.slides[1].steps] == [2, 4, 6], rate
+
+
 def test_keep_builds_and_no_dedupe(talk):
     res = extract_slides(talk[0], SlideSettings(keep_builds=True, dedupe=False))
     got = [k for k, _ in _exported(res, talk[1])]
