@@ -464,8 +464,9 @@ class Segmenter:
         if self._large(ch) or seg is None or seg.last_calm is None or seg.last_calm is s:
             return True
         mask = ch.mask
-        for other in (seg.last_calm, seg.first):
-            if other is not s and not (other is seg.first and seg.first is seg.last_calm):
+        others = [seg.last_calm] if seg.first is seg.last_calm else [seg.last_calm, seg.first]
+        for other in others:
+            if other is not s:
                 mask = mask & change(other.image, s.image, self._ignore()).mask
         return bool(significant(mask, self.feature)[1])
 
