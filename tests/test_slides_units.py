@@ -41,6 +41,34 @@ def test_relation_same_build_and_different():
     assert relation(full, gray(B)).kind == "different"             # another title
 
 
+def _moved(img, rows, dx, dy):
+    """``img`` with the band of ``rows`` (the slide's body) moved by dx, dy pixels (background behind)."""
+    out = img.copy()
+    band = img[rows].copy()
+    out[rows] = np.median(img[rows], axis=(0, 1)).astype(img.dtype)
+    y0, y1 = rows.start + dy, rows.stop + dy
+    out[y0:y1] = np.roll(band, dx, axis=1)
+    return out
+
+
+def test_build_step_that_re_lays_out_the_text():
+    """A build step that also moves the lines already shown (a paragraph re-centred as lines are
+    added) is still the next step; a bullet replaced is still a new slide, moved or not."""
+    body = slice(int(0.2 * 360), int(0.85 * 360))  # below the title bar, above the footer
+    two, full, other = render_slide(A, 2, SIZE), render_slide(A, None, SIZE), render_slide(A2, None, SIZE)
+    to_gray = lambda img: cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), (320, 180),  # noqa: E731
+                                     interpolation=cv2.INTER_AREA)
+    for dx, dy in ((5, 0), (0, -6), (-3, 4)):  # display pixels: 2.5 to 3 at the analysis size
+        moved = to_gray(_moved(full, body, dx, dy))
+        assert relation(to_gray(two), moved).kind == "adds", (dx, dy)
+        assert relation(moved, to_gray(two)).kind == "removes", (dx, dy)
+        assert relation(to_gray(full), to_gray(_moved(other, body, dx, dy))).kind == "different", (dx, dy)
+        # the lines moved but nothing added: not a build step either way
+        assert relation(to_gray(full), moved).kind == "different", (dx, dy)
+    # moved further than a line's height: the lines are not taken for the lines above or below
+    assert relation(to_gray(two), to_gray(_moved(full, body, 0, 24))).kind == "different"
+
+
 def test_pointer_is_not_a_change():
     img = render_slide(A, None, SIZE)
     pts = np.array([[0, 0], [0, 17], [4, 13], [7, 20], [10, 19], [7, 12], [12, 12]], np.int32)

@@ -26,6 +26,7 @@ examples:
   shotdetect review film.mp4                     analyse, open the page; Save -> film-review/timeline.json
   shotdetect review film.mp4 --out film/ --timeline film/timeline.json --no-browser
   shotdetect review film.mp4 --export edl,otio   also write these into --out on every save
+  shotdetect review film/                        the results of "shotdetect film.mp4 --out film/": saved back there
 
 keys: Left/Right one frame, Shift+Left/Right previous/next transition, A add, M move the selected
       transition here, Delete delete it, Space play/pause, Ctrl+S save.
@@ -36,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = make_parser("shotdetect review",
                     "Check and correct the transitions of a video in a browser page served on 127.0.0.1 only; "
                     "save the result as timeline.json.", EXAMPLES)
-    p.add_argument("video", metavar="VIDEO", help="the video to review")
+    p.add_argument("video", metavar="VIDEO", help="the video to review, or a folder of results of the main "
+                   "command (its --out): its video, starting from its timeline.json, saved back into it")
     p.add_argument("-o", "--out", metavar="DIR",
                    help="folder for the saved timeline.json (default: <video name>-review in the current folder); "
                         "a review saved there before is opened again")
@@ -63,10 +65,17 @@ def run(args: argparse.Namespace) -> int:
     exports = parse_export_list(args.export) if args.export.strip() else ()
     if "split" in exports:
         raise UsageError("--export split is not offered on every save; use shotdetect export --to split")
-    out = Path(args.out) if args.out else Path(f"{Path(args.video).stem}-review")
-    bar = ProgressBar(Path(args.video).name[:30], enabled=False if args.quiet else None)
+    video = Path(args.video)
+    if video.is_dir():  # the main command's --out folder: its video, its timeline, saved back there
+        from ..review.folder import video_of_results
+
+        out = Path(args.out) if args.out else video
+        video = video_of_results(video)
+    else:
+        out = Path(args.out) if args.out else Path(f"{video.stem}-review")
+    bar = ProgressBar(video.name[:30], enabled=False if args.quiet else None)
     try:
-        session = analyse(args.video, out, start_from=args.timeline, sensitivity=args.sensitivity,
+        session = analyse(video, out, start_from=args.timeline, sensitivity=args.sensitivity,
                           min_shot_len=args.min_shot_len, gradual=not args.no_gradual, exports=exports,
                           progress=bar, max_duration=args.max_duration)
     finally:

@@ -1,8 +1,10 @@
 """``report.html``: one self-contained page to look at a result.
 
 It shows the video's facts and the detection settings, a plot of the per-frame cut strength with
-the threshold and every transition marked (inline SVG), and a contact sheet of the keyframes with
-their times and the transition into each shot. Pictures are inlined as ``data:`` URIs (JPEG
+the threshold and every transition marked (inline SVG), a contact sheet of the keyframes with
+their times and the transition into each shot, and the command that opens the video in the review
+page saving into the report's folder (``shotdetect review VIDEO --out DIR``, quoted for a POSIX
+shell). Pictures are inlined as ``data:`` URIs (JPEG
 thumbnails 320 px wide), so the page needs no other file and no network; its Content-Security-Policy
 forbids loading anything from elsewhere.
 """
@@ -13,15 +15,17 @@ import base64
 import html
 import math
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
 from ..timeline import Timeline
 from .atomic import atomic_write_text
+from .ownership import is_staging_folder
 from .scenelist import smpte
 from .scores import ScoreSeries
 
-__all__ = ["render_html", "write_html", "effective_threshold", "THUMB_WIDTH"]
+__all__ = ["render_html", "write_html", "review_command", "effective_threshold", "THUMB_WIDTH"]
 
 #: Width of the contact sheet's thumbnails, in pixels.
 THUMB_WIDTH = 320
@@ -44,6 +48,7 @@ svg.plot text{font-size:11px;fill:#555}
 .shot .noimg{display:flex;align-items:center;justify-content:center;color:#777;font-size:12px}
 .shot .cap{padding:6px 8px;font-size:12px}.shot .cap b{font-size:13px}
 .warn{color:#a05000}footer{color:#888;font-size:12px}
+pre.command{background:#fff;border:1px solid #ddd;padding:8px 10px;overflow-x:auto;user-select:all}
 """
 
 SCRIPT = """
@@ -188,9 +193,31 @@ def _plot(timeline: Timeline, scores: ScoreSeries | None, threshold: float | Non
     return "\n".join(out)
 
 
+def review_command(source: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str:
+    """``shotdetect review VIDEO --out DIR`` with both paths absolute, quoted for a POSIX shell."""
+    return shlex.join(["shotdetect", "review", str(Path(source).resolve()), "--out", str(Path(folder).resolve())])
+
+
+def _review_section(source: str | os.PathLike[str] | None, folder: str | os.PathLike[str] | None) -> str:
+    if source is None or folder is None:
+        return ""
+    esc = html.escape
+    return f"""<section id="review">
+<h2>Check and correct the cuts</h2>
+<p>This command opens the video in the review page (served on 127.0.0.1 only), starting from this
+folder's timeline.json when it has one; Save writes the corrected timeline.json here, replacing
+only files shotdetect wrote:</p>
+<pre class="command"><code>{esc(review_command(source, folder))}</code></pre>
+<p><code>{esc(shlex.join(["shotdetect", "review", str(Path(folder).resolve())]))}</code> does the same, finding
+the video from the folder's own record of it.</p>
+</section>"""
+
+
 def render_html(timeline: Timeline, *, source: str | os.PathLike[str] | None = None,
-                scores: ScoreSeries | None = None, images: str | os.PathLike[str] | None = None) -> str:
-    """The report page as a string (see the module notes)."""
+                scores: ScoreSeries | None = None, images: str | os.PathLike[str] | None = None,
+                out: str | os.PathLike[str] | None = None) -> str:
+    """The report page as a string (see the module notes); ``out`` is the folder it is written to
+    (for the review command; none without it)."""
     from .._version import __version__
 
     esc = html.escape
@@ -277,6 +304,7 @@ def render_html(timeline: Timeline, *, source: str | os.PathLike[str] | None = N
 {chr(10).join(cards)}
 </div>
 </section>
+{_review_section(source, out)}
 <footer><section>Made by shotdetect {esc(__version__)}.</section></footer>
 <script>{SCRIPT}</script>
 </body>
@@ -287,5 +315,8 @@ def render_html(timeline: Timeline, *, source: str | os.PathLike[str] | None = N
 def write_html(timeline: Timeline, path: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None,
                scores: ScoreSeries | None = None, images: str | os.PathLike[str] | None = None, **_: Any) -> None:
     """Write ``report.html``; keyframe pictures are read from ``images`` (the output folder)."""
-    atomic_write_text(path, render_html(timeline, source=source, scores=scores, images=images))
+    folder = Path(path).resolve().parent
+    if is_staging_folder(folder):  # (written into the output folder's staging folder, moved up on success)
+        folder = folder.parent
+    atomic_write_text(path, render_html(timeline, source=source, scores=scores, images=images, out=folder))
 

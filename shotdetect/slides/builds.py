@@ -32,8 +32,8 @@ __all__ = ["assemble", "State", "JOIN_GAP"]
 #: Two times the same slide was on screen are one span if no more than this many seconds (a
 #: transition, a skipped flick) lie between them.
 JOIN_GAP = 2.0
-#: Two states agree "everywhere else" than where a video played in either only if that leaves at
-#: least half of the picture to compare.
+#: Two states agree "everywhere else" than where a video played in either only if the regions that
+#: played (and the insets) cover at most this share of the picture.
 UNION_MAX_AREA = 0.5
 
 
@@ -105,6 +105,16 @@ def _ignore(a: State, b: State, union: bool) -> np.ndarray | None:
     return cam if both is None else both | cam
 
 
+def _comparable_around(a: State, b: State) -> bool:
+    """Whether the regions playing in either state (and the insets) leave enough of the picture to
+    compare the rest: they cover at most UNION_MAX_AREA of it. Measured on the regions themselves,
+    not the margin left out around them: a video a third of the picture wide and high is no reason
+    to give up comparing around it."""
+    h, w = a.image.shape
+    cover = rect_mask(list(a.rects) + list(b.rects) + _ALWAYS, (h, w))
+    return cover is not None and cover.mean() <= UNION_MAX_AREA
+
+
 def _kind(a: State, b: State) -> str:
     """How ``b`` relates to ``a`` (see :class:`~shotdetect.slides.diff.Relation`).
 
@@ -114,9 +124,8 @@ def _kind(a: State, b: State) -> str:
     covers the place where the previous slide's video played does not merely remove content.
     """
     if a.rects or b.rects:
-        union = _ignore(a, b, True)
         # (not when the regions cover most of the picture: too little is left to tell slides apart)
-        if union is not None and union.mean() <= UNION_MAX_AREA and relation(a.image, b.image, union).kind == "same":
+        if _comparable_around(a, b) and relation(a.image, b.image, _ignore(a, b, True)).kind == "same":
             return "same"
     return relation(a.image, b.image, _ignore(a, b, False)).kind
 
@@ -142,7 +151,7 @@ class _Acc:
 def _same(a: State, b: State) -> bool:
     """Whether two states show the same picture (see :func:`_kind`; cheaper)."""
     if a.rects or b.rects:
-        if not change(a.image, b.image, _ignore(a, b, True)).significant:
+        if _comparable_around(a, b) and not change(a.image, b.image, _ignore(a, b, True)).significant:
             return True
     return not change(a.image, b.image, _ignore(a, b, False)).significant
 

@@ -8,7 +8,7 @@ into words, a region must be at least :data:`MIN_FEATURE` of the picture width a
 pointer or a laser dot is smaller than that, a word of slide text is not.
 
 :func:`relation` says how two still pictures of slides relate: same, one adds content to the other
-(an incremental build), or different.
+(an incremental build, also when adding it moved the lines already shown a little), or different.
 """
 
 from __future__ import annotations
@@ -155,10 +155,29 @@ def _match_gain(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None) -> np.nd
         av, bv = av[keep], bv[keep]
     if av.size < 16:
         return b
+    # Two starting points, refitted until the pixels that agree settle; the fit under which more
+    # pixels agree wins. From all pixels: a brightness drift. From the pixels that already agree
+    # as they are: content added on a plain background (many dark new pixels where the other picture
+    # is white) pulls a fit over all pixels far off -- on a white slide, to a gain of 0.6 that makes
+    # every old line of text look changed.
+    gain, offset, agree = _refit(av, bv, slice(None))
+    count = int(np.count_nonzero(agree))
+    if count < 0.98 * agree.size:  # (else nearly every pixel agrees already: nothing to win)
+        g2, o2, agree2 = _refit(av, bv, np.abs(bv - av) < 2 * THRESHOLD)
+        if int(np.count_nonzero(agree2)) > count:
+            gain, offset = g2, o2
+    if abs(gain - 1.0) < 1e-3 and abs(offset) < 0.05:
+        return b
+    return b * np.float32(gain) + np.float32(offset)
+
+
+def _refit(av: np.ndarray, bv: np.ndarray, sel) -> tuple[float, float, np.ndarray]:
+    """Least-squares gain and offset mapping ``bv`` onto ``av``, refitted on the pixels that agree
+    (a picture that changed in places must not skew the fit); also the final agreeing pixels."""
     gain, offset = 1.0, 0.0
-    sel = slice(None)
-    for _ in range(4):  # (refitting until the pixels that agree settle: content added on a plain
-        x, y = bv[sel], av[sel]  # background must not pull the first fit far off)
+    agree = np.abs(bv - av) < 2 * THRESHOLD
+    for _ in range(4):
+        x, y = bv[sel], av[sel]
         if x.size < 16:
             break
         mx, my = float(x.mean()), float(y.mean())
@@ -169,14 +188,11 @@ def _match_gain(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None) -> np.nd
             gain = float(((x - mx) * (y - my)).mean()) / vx
             gain = min(1.6, max(0.6, gain))
             offset = my - gain * mx
-        # refit on the pixels that agree: a picture that changed in places must not skew the fit
         agree = np.abs(gain * bv + offset - av) < 2 * THRESHOLD
         if isinstance(sel, np.ndarray) and np.array_equal(agree, sel):
             break  # settled
         sel = agree
-    if abs(gain - 1.0) < 1e-3 and abs(offset) < 0.05:
-        return b
-    return b * np.float32(gain) + np.float32(offset)
+    return gain, offset, agree
 
 
 def significant(mask: np.ndarray, min_size: int) -> tuple[np.ndarray, list[Rect]]:
@@ -281,7 +297,107 @@ def relation(a: np.ndarray, b: np.ndarray, ignore: np.ndarray | None = None) -> 
         return Relation("adds", changed=changed, added=changed, boxes=ch.boxes)
     if np.count_nonzero(lost_b) <= 0.1 * changed and not significant(lost_b, size)[1]:
         return Relation("removes", changed=changed, removed=changed, boxes=ch.boxes)
+    # a build step that also re-laid out what was already shown (lines moved a little as text was
+    # added): every line of a that changed is still there in b, moved, and b has new content besides
+    content_a, content_b = ink(a, THRESHOLD), ink(b, THRESHOLD)  # (remembered: states are compared often)
+    if _adds_moved(a.astype(np.float32, copy=False), ch.b, content_a, content_b, ch.mask, ignore):
+        return Relation("adds", changed=changed, added=changed, boxes=ch.boxes)
+    back = change(b, a, ignore)
+    if back.significant and _adds_moved(b.astype(np.float32, copy=False), back.b, content_b, content_a,
+                                        back.mask, ignore):
+        return Relation("removes", changed=changed, removed=changed, boxes=ch.boxes)
     return Relation("different", changed=changed, removed=removed, boxes=ch.boxes)
+
+
+#: How far a line of text may move between two build steps of one slide and still be the same line
+#: (fraction of the picture width, either direction): re-laid out text moves by a few pixels (a
+#: leading space, a paragraph re-centred, the line spacing tightened as lines are added), less than
+#: a line's height at the analysis size, so a line is never taken for the line above or below it.
+MAX_SHIFT = 0.02
+#: A moved line is compared at this many times the analysis size (cubic), blurred by 3/4 of a pixel
+#: of the analysis picture: text re-rendered or resampled a fraction of a pixel away changes many of
+#: its pixels at the analysis size (letters are 4-6 pixels high there), and the comparison must not
+#: see that. The difference is then judged back at the analysis size, as every other one. Measured:
+#: lines moved by 1-3 pixels (Opencast's 320-pixel capture, generated slides) show no significant
+#: difference; a bullet replaced by another of the same length shows a region of 430 pixels, on a
+#: filmed projector 56; two different lines of Opencast's tiny text 86 and more.
+_UPSAMPLE = 4
+
+
+def _lines(content: np.ndarray, size: int) -> list[Rect]:
+    """Boxes of the lines (or line pieces) of a content mask: letters and words joined across gaps
+    narrower than the smallest significant region, lines kept apart."""
+    joined = cv2.dilate(content.astype(np.uint8), np.ones((1, size), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    half = size // 2
+    return [Rect(int(stats[i, 0]) + half, int(stats[i, 1]), max(1, int(stats[i, 2]) - 2 * half),
+                 int(stats[i, 3])) for i in range(1, n)]
+
+
+def _fine(picture: np.ndarray, r: Rect) -> np.ndarray:
+    """Part ``r`` of a picture, enlarged :data:`_UPSAMPLE` times and blurred (see there)."""
+    part = cv2.resize(np.ascontiguousarray(picture[r.y:r.y + r.h, r.x:r.x + r.w]), None, fx=_UPSAMPLE,
+                      fy=_UPSAMPLE, interpolation=cv2.INTER_CUBIC)
+    return cv2.GaussianBlur(part, (0, 0), 0.75 * _UPSAMPLE)
+
+
+def _moved_to(a: np.ndarray, b: np.ndarray, r: Rect, shift: int) -> Rect | None:
+    """Where line ``r`` of ``a`` lies in ``b``, at most ``shift`` pixels from its place, whole and
+    unchanged (no significant difference where it fits best); None if it is not there."""
+    h, w = a.shape
+    win = r.grown(shift, (w, h))
+    if win.w < r.w or win.h < r.h:
+        return None
+    tpl, area = _fine(a, r), _fine(b, win)
+    scores = cv2.matchTemplate(area, tpl, cv2.TM_SQDIFF)
+    _, _, (dx, dy), _ = cv2.minMaxLoc(scores)
+    there = area[dy:dy + tpl.shape[0], dx:dx + tpl.shape[1]]
+    # (the difference judged back at the analysis size, as every other comparison)
+    diff = cv2.resize(np.abs(tpl - there), (r.w, r.h), interpolation=cv2.INTER_AREA)
+    if significant(diff > THRESHOLD, feature_size(w))[1]:
+        return None
+    x = win.x + int(round(dx / _UPSAMPLE))
+    y = win.y + int(round(dy / _UPSAMPLE))
+    return Rect(x, y, r.w, r.h).clipped(Rect(0, 0, w, h))
+
+
+def _adds_moved(a: np.ndarray, b: np.ndarray, content_a: np.ndarray, content_b: np.ndarray,
+                changed: np.ndarray, ignore: np.ndarray | None) -> bool:
+    """Whether ``b`` holds every line of ``a`` that changed, whole, moved by at most
+    :data:`MAX_SHIFT`, and has content of its own besides: ``a`` plus a build step, re-laid out.
+
+    ``b`` is matched to ``a`` in brightness, ``content_a`` and ``content_b`` say where each has
+    content (:func:`ink`), ``changed`` where they differ. Each line of ``a`` whose content changed
+    is looked for near its place in ``b`` as a whole (:func:`_moved_to`: a line whose words changed
+    is found nowhere). Lines and new content are judged outside ``ignore``.
+    """
+    h, w = a.shape
+    size = feature_size(w)
+    lost = changed & content_a
+    if not significant(lost, size)[1]:
+        return False
+    shift = max(2, int(round(MAX_SHIFT * w)))
+    if ignore is not None:
+        content_a = content_a & ~ignore
+    lines = [r for r in _lines(content_a, size) if lost[r.y:r.y + r.h, r.x:r.x + r.w].any()]
+    # (a piece smaller than a word cannot have made the change significant)
+    lines = [r for r in lines if r.w >= size or r.h >= 2 * size]
+    if not lines or len(lines) > 64:
+        return False
+    found = np.zeros(a.shape, bool)  # where a's lines lie in b
+    for r in lines:
+        r = r.grown(2, (w, h))
+        if ignore is not None and ignore[r.y:r.y + r.h, r.x:r.x + r.w].any():
+            return False  # (a line partly under an inset cannot be compared whole)
+        there = _moved_to(a, b, r, shift)
+        if there is None:
+            return False  # this line is not in b: content replaced, not re-laid out
+        found[there.y:there.y + there.h, there.x:there.x + there.w] = True
+    # b's own content where the pictures differ, beyond a's lines where they now lie
+    new = changed & content_b & ~found
+    if ignore is not None:
+        new &= ~ignore
+    return bool(significant(new, size)[1])
 
 
 def median_image(images: list[np.ndarray]) -> np.ndarray:

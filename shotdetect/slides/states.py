@@ -18,7 +18,9 @@ itself); while the screen keeps moving nothing is decided -- a fade, or a video 
 Playing regions: when the screen has not settled for :data:`DYNAMIC_AFTER` seconds and what keeps
 moving is a part of the picture (at most :data:`DYNAMIC_MAX_AREA` of it), that part is a playing
 region -- a video inside the slide, a webcam inset -- and is left out of the comparisons from then
-on. It may widen a little (:data:`GROW_ZONE`) as more of the video gets moving. A new state keeps
+on. It may widen a little (:data:`GROW_ZONE`) as more of the video gets moving -- movement beside
+it that goes on for :data:`DYNAMIC_AFTER`, as a video's does, not a change that happens once beside
+it (a slide's title changing with the slide) -- and never beyond :data:`DYNAMIC_MAX_AREA`. A new state keeps
 the regions of the old one that still play (a webcam) and drops the others (the video belonged to
 the previous slide).
 """
@@ -117,6 +119,11 @@ class _Playing:
     rect: Rect
     zone: Rect
     active: float
+    #: movement seen beside it (what it would widen to), since when and when last: it widens only
+    #: once that has gone on for DYNAMIC_AFTER
+    growth: Rect | None = None
+    growth_since: float = 0.0
+    growth_last: float = 0.0
 
 
 @dataclass
@@ -444,15 +451,24 @@ class Segmenter:
 
         A small change must also be seen against the latest still sample of the state: a pointer
         that moved a little differs from the reference at its old and its new place, which together
-        can look like a word, but from the latest still sample only where it moved since.
+        can look like a word, but from the latest still sample only where it moved since. And
+        against the state's first sample: in a young state the reference and the latest still
+        sample can be one and the same frame, with the pointer resting in it (a state opened when
+        an inset's movement was taken for a playing region); a new word shows against every
+        earlier picture of the state, a pointer that moved a little not against one where it was
+        elsewhere.
         """
         if not ch.significant:
             return False
         seg = self.seg
         if self._large(ch) or seg is None or seg.last_calm is None or seg.last_calm is s:
             return True
-        recent = change(seg.last_calm.image, s.image, self._ignore())
-        return bool(significant(ch.mask & recent.mask, self.feature)[1])
+        mask = ch.mask
+        others = [seg.last_calm] if seg.first is seg.last_calm else [seg.last_calm, seg.first]
+        for other in others:
+            if other is not s:
+                mask = mask & change(other.image, s.image, self._ignore()).mask
+        return bool(significant(mask, self.feature)[1])
 
     def _large(self, ch: Change) -> bool:
         """A change larger than a pointer at two places could make (twice the smallest region)."""
@@ -624,7 +640,10 @@ class Segmenter:
 
     def _grow(self, s: _Sample) -> None:
         """More of a video got moving: movement touching a playing region, while the rest of the
-        screen is still, widens the region -- never beyond its zone."""
+        screen is still, widens the region -- once it has gone on for DYNAMIC_AFTER (a video keeps
+        moving there; a slide changing next to the region, its title say, moves once), never beyond
+        its zone, and never so far that the playing regions cover more than DYNAMIC_MAX_AREA (a
+        region playing inside a slide leaves most of it still)."""
         motion = self._motion(s)
         ignore = self._small_ignore()
         if ignore is None or not motion.any():
@@ -644,9 +663,20 @@ class Segmenter:
                 return  # something else moves as well: not this region's business
             p = max(near, key=lambda p: _overlap(p.rect.grown(margin, bounds), b))
             grown = p.rect.union(b.grown(margin, bounds)).clipped(p.zone)
-            if grown != p.rect:
-                p.rect = grown
+            if grown == p.rect:
+                continue
+            if p.growth is None or s.time - p.growth_last > DYNAMIC_AFTER:
+                p.growth, p.growth_since = grown, s.time  # (movement beside it anew)
+            else:
+                p.growth = p.growth.union(grown)
+            p.growth_last = s.time
+            if s.time - p.growth_since < DYNAMIC_AFTER - 1e-6:
+                continue
+            cover = rect_mask([p.growth] + [o.rect for o in self.playing if o is not p], (self.ah, self.aw))
+            if cover is not None and cover.mean() <= DYNAMIC_MAX_AREA:
+                p.rect = p.growth
                 changed = True
+            p.growth = None
         if changed:
             self._set_playing(_merge(self.playing))
 

@@ -52,15 +52,19 @@ class Shown:
     seconds: float
     bullets: int | None = None
     fade: float = 0.0  # cross-fade from the previous state, seconds (0: a cut)
+    #: the bullets drawn this many pixels (of a 640-wide picture) right and down: a build step that
+    #: re-lays out the text already shown
+    shift: tuple[int, int] = (0, 0)
 
     @property
     def key(self) -> tuple[Any, ...]:
         n = len(self.slide.bullets) if self.bullets is None else self.bullets
-        return (self.slide, n)
+        return (self.slide, n) if self.shift == (0, 0) else (self.slide, n, self.shift)
 
 
-def render_slide(slide: Slide, bullets: int | None, size: tuple[int, int]) -> np.ndarray:
-    """The clean picture of a slide (BGR) with its first ``bullets`` bullets."""
+def render_slide(slide: Slide, bullets: int | None, size: tuple[int, int],
+                 shift: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """The clean picture of a slide (BGR) with its first ``bullets`` bullets (moved by ``shift``)."""
     w, h = size
     s = w / 640.0
     if slide.theme == "dark":
@@ -76,10 +80,11 @@ def render_slide(slide: Slide, bullets: int | None, size: tuple[int, int]) -> np
     cv2.putText(img, slide.title, (int(24 * s), int(36 * s)), _FONT, 1.0 * s, (255, 255, 255), max(1, int(2 * s)),
                 cv2.LINE_AA)
     n = len(slide.bullets) if bullets is None else bullets
-    y = int(92 * s)
+    y = int((92 + shift[1]) * s)
+    x = int(shift[0] * s)
     for text in list(slide.bullets)[:n]:
-        cv2.circle(img, (int(34 * s), y - int(6 * s)), max(2, int(4 * s)), accent, -1, cv2.LINE_AA)
-        cv2.putText(img, text, (int(48 * s), y), _FONT, 0.62 * s, fg, max(1, int(1.5 * s)), cv2.LINE_AA)
+        cv2.circle(img, (x + int(34 * s), y - int(6 * s)), max(2, int(4 * s)), accent, -1, cv2.LINE_AA)
+        cv2.putText(img, text, (x + int(48 * s), y), _FONT, 0.62 * s, fg, max(1, int(1.5 * s)), cv2.LINE_AA)
         y += int(34 * s)
     cv2.line(img, (int(24 * s), h - int(26 * s)), (w - int(24 * s), h - int(26 * s)), accent, 1)
     cv2.putText(img, slide.footer, (int(24 * s), h - int(10 * s)), _FONT, 0.4 * s, fg, 1, cv2.LINE_AA)
@@ -246,7 +251,7 @@ def render_talk(path: str | os.PathLike[str], states: list[Shown], *, size: tupl
     def picture(st: Shown) -> int:
         if st.key not in keys:
             img = np.zeros((h, w, 3), np.uint8)
-            img[letterbox:letterbox + slide_h] = render_slide(st.slide, st.bullets, (w, slide_h))
+            img[letterbox:letterbox + slide_h] = render_slide(st.slide, st.bullets, (w, slide_h), st.shift)
             keys.append(st.key)
             pictures.append(img)
         return keys.index(st.key)
