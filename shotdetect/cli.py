@@ -35,7 +35,7 @@ from .config import apply_config
 from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
 from .pipeline import detect
-from .sources import is_image_file
+from .decode import is_image_file
 from .progress import ProgressBar
 from .timeline import Timeline
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .features.histogram import bhattacharyya
+from .rates import rate_or_fallback
 
 __all__ = ["KeyframeSelector", "Pick"]
 
@@ -83,7 +84,7 @@ class KeyframeSelector:
     _bins: list[_Bin] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._bin_frames = max(1, int(round(BIN_SECONDS * (self.fps or 25))))
+        self._bin_frames = max(1, int(round(BIN_SECONDS * float(rate_or_fallback(self.fps)))))
         held = CANDIDATE_MEMORY // max(1, self.picture_bytes) if self.keep_pictures else 48
         self._max_bins = int(min(48, max(6, held)))
 

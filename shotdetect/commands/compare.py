@@ -19,7 +19,7 @@ from .argtypes import count, number, unit_interval
 from ..compare import Comparison, ImageIndex, SameRule, compare_images
 from ..compare.index import MAX_HASH_DISTANCE
 from ..compare.metrics import ROBUST_SIDE
-from ..sources import Picture, load_picture
+from ..decode import Picture, load_picture
 
 __all__ = ["build_parser", "run", "EXIT_SAME", "EXIT_DIFFERENT"]
 

@@ -45,7 +45,7 @@ from ..export.atomic import atomic_write_bytes, atomic_write_text
 from ..export.images import IMAGE_FORMATS
 from ..features.histogram import bhattacharyya, kl_divergence, yuv_histogram
 from ..progress import ProgressBar
-from ..sources import ORDERS, ImageRef, ImageSequence, LiveSource, open_source
+from ..decode import ORDERS, ImageRef, ImageSequence, LiveSource, open_source
 from .compare import add_rule_options, rule_from
 
 __all__ = ["build_parser", "run", "KEPT_NAME", "Deduplicator"]

@@ -20,6 +20,7 @@ from ..detect.cuts import CUT_CONTRAST, CUT_THRESHOLD, NEIGHBOURHOOD_SECONDS, _R
 from ..detect.flashes import FLASH_SECONDS, flash_end
 from ..detect.window import SignalWindow
 from ..features import FrameSignals
+from ..rates import FALLBACK_FPS, rate_or_fallback
 
 __all__ = ["ScoreRecorder", "ScoreRecord", "decide_cuts", "scale_of", "LOWEST_THRESHOLD"]
 
@@ -42,7 +43,7 @@ class ScoreRecord:
     repeat: list[bool] = field(default_factory=list)
     flash_end: dict[int, int] = field(default_factory=dict)
     level: np.ndarray | None = None
-    fps: float = 25.0
+    fps: float = float(FALLBACK_FPS)
 
     def finish(self) -> None:
         """Compute the local level of every frame (once all are known)."""
@@ -72,7 +73,7 @@ class ScoreRecorder:
     """
 
     def __init__(self, fps: float | Fraction | None):
-        self.record = ScoreRecord(fps=float(fps) if fps else 25.0)
+        self.record = ScoreRecord(fps=float(rate_or_fallback(fps)))
         self._span = max(2, int(round(FLASH_SECONDS * self.record.fps)))
         self._recent: deque[FrameSignals] = deque(maxlen=2 * self._span + 2)
         self._waiting: deque[int] = deque()
