@@ -18,7 +18,7 @@ from .export import ImageWriter, OutputDir, write_json
 from .export.names import NameTemplate
 from .export.formats import ExportOptions, chain_signals
 from .features import FrameSignals
-from .pipeline import Progress, detect
+from .pipeline import Progress, StreamInterrupted, TransitionListener, detect
 from .timeline import Timeline
 
 __all__ = ["FolderJob"]
@@ -61,8 +61,15 @@ class FolderJob:
         progress: Progress | None = None,
         on_signals: Callable[[FrameSignals, float], None] | None = None,
         hard_stop: Callable[[OutputDir], Callable[[], None]] | None = None,
+        on_transition: TransitionListener | None = None,
+        finish_on_interrupt: bool = False,
     ) -> Timeline:
-        """Analyse ``video`` into ``out``; the folder gets complete results or none."""
+        """Analyse ``video`` into ``out``; the folder gets complete results or none.
+
+        With ``finish_on_interrupt`` (a live stream) Ctrl-C ends the stream instead: the results up
+        to there are written, then :class:`~shotdetect.pipeline.StreamInterrupted` is raised again.
+        """
+        stopped: StreamInterrupted | None = None
         if self.exports:
             self.exports.check()
         names = None
@@ -77,17 +84,23 @@ class FolderJob:
                                quality=self.image_quality, names=names) if self.images else None
             scores = self.exports.score_series() if self.exports else None
             with sink or contextlib.nullcontext():  # images are encoded and written in the background
-                timeline = detect(
-                    video, sensitivity=self.sensitivity, threshold=self.threshold, min_shot_len=self.min_shot_len,
-                    gradual=self.gradual, keyframes=self.keyframes, keyframe_sink=sink,
-                    on_signals=chain_signals(on_signals, scores),
-                    progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
-                    on_hard_stop=hard_stop(outdir) if hard_stop else None,
-                    image_order=self.image_order, image_fps=self.image_fps,
-                )
+                try:
+                    timeline = detect(
+                        video, sensitivity=self.sensitivity, threshold=self.threshold,
+                        min_shot_len=self.min_shot_len, gradual=self.gradual, keyframes=self.keyframes,
+                        keyframe_sink=sink, on_signals=chain_signals(on_signals, scores),
+                        progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
+                        on_hard_stop=hard_stop(outdir) if hard_stop else None,
+                        image_order=self.image_order, image_fps=self.image_fps,
+                        on_transition=on_transition, finish_on_interrupt=finish_on_interrupt,
+                    )
+                except StreamInterrupted as exc:  # a live stream stopped: its results so far are kept
+                    timeline, stopped = exc.timeline, exc
             if self.exports:
                 self.exports.write(timeline, staging, source=video, scores=scores)
             write_json(timeline, staging / "timeline.json")
+        if stopped is not None:
+            raise stopped
         return timeline
 
     def __call__(self, video: Path, out: Path) -> dict[str, Any]:

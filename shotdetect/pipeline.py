@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import cv2
 
 from .decode import ANALYSIS_WIDTH, FrameSource, open_source, picture_bytes, rate_or_fallback
-from .detect import Candidate, DetectorSettings, StreamingDetector
+from .detect import DETECTORS, Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
@@ -282,7 +282,7 @@ def detect(
         # Shortcut decoding (fast): frames that come out slightly blocky are never preferred as keyframes.
         with watchdog, _opencv_single_threaded(), open_source(
                 path, analysis_width=analysis_width, max_duration=max_duration, order=image_order, fps=image_fps,
-                format=source_format, options=source_options, fast=True) as reader:
+                format=source_format, options=source_options, fast=True, still_images=False) as reader:
             return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
                         gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
                         on_signals=on_signals, progress=progress, analysis_width=analysis_width,
@@ -322,8 +322,11 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
                                 min_shot_frames=min_frames, gradual=gradual)
     fps = float(rate_or_fallback(info.fps))
     live = reader.kind == "live" and on_transition is not None
-    every = max(1, int(round(LIVE_DECISION_SECONDS * fps))) if live else None
-    detector = StreamingDetector(info.fps, settings, decide_every=every)
+    if live:  # decide often, and hold candidates back only for the detectors that run
+        detector = StreamingDetector(info.fps, settings, tuple(d for d in DETECTORS if gradual or not d.gradual),
+                                     decide_every=max(1, int(round(LIVE_DECISION_SECONDS * fps))))
+    else:
+        detector = StreamingDetector(info.fps, settings)
     features = FeatureExtractor(reader.analysis_size)
     selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
                                 picture_bytes=picture_bytes(info.width, info.height))

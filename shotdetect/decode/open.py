@@ -54,11 +54,12 @@ def is_live_source(spec: str | os.PathLike[str]) -> bool:
 def open_source(spec: SourceSpec, *, analysis_width: int = ANALYSIS_WIDTH, max_duration: float | None = None,
                 threads: int = 0, order: str = "name", fps: Fraction | float | None = None,
                 format: str | None = None, options: dict[str, str] | None = None,  # noqa: A002 - FFmpeg's name
-                fast: bool = False, realtime: bool | None = None) -> FrameSource:
+                fast: bool = False, realtime: bool | None = None, still_images: bool = True) -> FrameSource:
     """Open whatever ``spec`` names for streaming analysis.
 
     * a list of paths, a folder, a glob pattern or a single image file -> :class:`ImageSequence`
-      (``order``, ``fps``);
+      (``order``, ``fps``); with ``still_images=False`` a single image file is refused as "a still
+      image" instead (shot detection of one photo is almost never what was meant);
     * a URL, ``-`` / ``pipe:0`` or a capture device (or anything with ``format``) -> :class:`LiveSource`
       (``format``, ``options``, ``realtime``);
     * anything else -> a video file (:func:`open_video`; ``fast``).
@@ -78,6 +79,6 @@ def open_source(spec: SourceSpec, *, analysis_width: int = ANALYSIS_WIDTH, max_d
     if format is not None or is_live_source(spec):
         return LiveSource(stream_name(spec), format=format, options=options, analysis_width=analysis_width,
                           max_duration=max_duration, threads=threads, fast=fast, realtime=realtime)
-    if is_image_sequence(spec) or (Path(spec).is_file() and is_image_file(spec)):
+    if is_image_sequence(spec) or (still_images and Path(spec).is_file() and is_image_file(spec)):
         return ImageSequence(spec, order=order, fps=fps, analysis_width=analysis_width, max_duration=max_duration)
     return open_video(spec, analysis_width=analysis_width, threads=threads, max_duration=max_duration, fast=fast)
