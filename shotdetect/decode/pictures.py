@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ..errors import DecodeError, InputError
-from .images import read_image
+from .images import is_image_file, read_image
 from .open import is_image_sequence, is_live_source, open_source, stream_name
 from .seek import frame_shown_at
 from .video import open_video
@@ -80,7 +80,17 @@ def load_picture(spec: str) -> Picture:
         image, index, t = grab_frame(text, time=seconds, frame=frame)
         return Picture(image, spec, stream_name(text), frame=index, time=t if seconds is not None or frame else None)
     if seconds is None and frame is None:
-        image = read_image(path)
+        try:
+            image = read_image(path)
+        except InputError:
+            if not path.is_file() or is_image_file(path):
+                raise
+            try:  # a video: its first frame
+                image, index, _ = grab_frame(text)
+            except (InputError, DecodeError):
+                raise InputError(f"{path}: neither a picture nor a video (or one OpenCV and FFmpeg cannot read)") \
+                    from None
+            return Picture(image, str(path), path, frame=index)
         if image.ndim == 3 and image.shape[2] == 4:
             image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
         return Picture(image, str(path), path)
