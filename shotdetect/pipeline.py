@@ -123,7 +123,8 @@ class _ShotBuilder:
         last = self.transitions[-1] if self.transitions else None
         tail_in_fade = last is not None and last.start_frame != last.end_frame \
             and last.start_frame <= self._start and last.end_frame >= frame_count - 1
-        too_short = frame_count - self._start < self.min_frames
+        # A transition already announced to the listener stays: the short shot after it is kept.
+        too_short = frame_count - self._start < self.min_frames and self.listener is None
         if self.shots and (tail_in_fade or too_short):
             # The open shot joins the previous one; a cut that would have made it is dropped.
             if too_short and not tail_in_fade and last is not None and last.frame == self._start:
