@@ -175,3 +175,15 @@ def test_url_is_never_taken_for_a_path(tmp_path):
     assert proc.returncode == 3, proc.stderr
     assert "http://127.0.0.1:9/none.ts" in proc.stderr and "no such file" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_stream_picture_size_is_checked_like_a_file():
+    """A stream declaring a picture over the limits is refused before decoding (exit 3), as a file is."""
+    header = b"YUV4MPEG2 W17000 H16 F25:1 Ip A1:1 C420jpeg\n"
+    frame = b"FRAME\n" + bytes(17000 * 16 * 3 // 2)
+    proc = subprocess.run([sys.executable, "-m", "shotdetect", "-", "-q"], input=header + frame * 2,
+                          capture_output=True, timeout=60)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 3, stderr
+    assert "17000x16 is larger than the supported 16384 pixels per side" in stderr
+    assert len(stderr.strip().splitlines()) == 1

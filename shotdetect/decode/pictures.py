@@ -86,16 +86,16 @@ def load_picture(spec: str) -> Picture:
             if not path.is_file() or is_image_file(path):
                 raise
             try:  # a video: its first frame
-                image, index, _ = grab_frame(text)
+                image, first, _ = grab_frame(text)
             except (InputError, DecodeError):
                 raise InputError(f"{path}: neither a picture nor a video (or one OpenCV and FFmpeg cannot read)") \
                     from None
-            return Picture(image, str(path), path, frame=index)
+            return Picture(image, str(path), path, frame=first)
         if image.ndim == 3 and image.shape[2] == 4:
             image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
         return Picture(image, str(path), path)
-    image, index, t = grab_video_frame(path, time=seconds, frame=frame)
-    return Picture(image, spec, path, frame=index, time=t)
+    image, found, t = grab_video_frame(path, time=seconds, frame=frame)
+    return Picture(image, spec, path, frame=found, time=t)
 
 
 def grab_frame(spec: str, *, time: float | None = None, frame: int | None = None) -> tuple[np.ndarray, int, float]:

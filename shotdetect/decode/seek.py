@@ -13,14 +13,9 @@ import av
 
 from ..errors import DecodeError, InputError
 from ..timeline import VideoInfo
-from .video import DecodedPicture
+from .video import DecodedPicture, reason
 
 __all__ = ["FrameSeeker", "frame_shown_at", "count_video_frames", "container_start_time"]
-
-
-def _reason(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def frame_shown_at(path: str | os.PathLike[str], info: VideoInfo, seconds: float) -> tuple[DecodedPicture, float]:
@@ -39,7 +34,7 @@ def frame_shown_at(path: str | os.PathLike[str], info: VideoInfo, seconds: float
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except av.error.FFmpegError as exc:
-        raise InputError(f"{path}: not a video file ({_reason(exc)})") from exc
+        raise InputError(f"{path}: not a video file ({reason(exc)})") from exc
     with container:
         stream = container.streams.video[0]
         tb = Fraction(stream.time_base) if stream.time_base else Fraction(1, 1000)
@@ -61,7 +56,7 @@ def frame_shown_at(path: str | os.PathLike[str], info: VideoInfo, seconds: float
                     break
         except av.error.FFmpegError as exc:
             if best is None:
-                raise DecodeError(f"{path}: cannot decode the frame at {seconds:g} s ({_reason(exc)})") from exc
+                raise DecodeError(f"{path}: cannot decode the frame at {seconds:g} s ({reason(exc)})") from exc
         if best is None or best_time is None:
             raise DecodeError(f"{path}: no frame at {seconds:g} s")
         if best_time < target - 1 and info.duration is not None and seconds > float(info.duration):

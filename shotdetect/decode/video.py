@@ -82,7 +82,7 @@ _LIVE_BUFFER = 32
 
 def _plane(frame: av.VideoFrame, i: int) -> np.ndarray:
     p = frame.planes[i]
-    return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[: p.height, : p.width]
+    return np.frombuffer(memoryview(p), np.uint8).reshape(-1, p.line_size)[: p.height, : p.width]
 
 
 class DecodedPicture:
@@ -364,7 +364,7 @@ class _AVSource:
                     # what was decoded.
                     where = "the stream ended with an error" if self.kind == "live" \
                         else "stopped reading at a damaged part of the file"
-                    self._warn(f"{where} ({_reason(exc)})")
+                    self._warn(f"{where} ({reason(exc)})")
                     for vf in self._flush():
                         yield vf, self.corrupt_packets, self.empty_packets, _time.time()
                     return
@@ -379,7 +379,7 @@ class _AVSource:
                     consecutive += 1
                     self.corrupt_packets += 1
                     if consecutive >= MAX_CONSECUTIVE_ERRORS:
-                        raise DecodeError(f"{self.name}: too many undecodable packets ({_reason(exc)})") from exc
+                        raise DecodeError(f"{self.name}: too many undecodable packets ({reason(exc)})") from exc
                     continue
                 consecutive = 0
                 for vf in frames:
@@ -483,7 +483,7 @@ class _AVSource:
                                    f"timestamps")
                 duration = getattr(vf, "duration", None)  # from the container; 0 or None when it does not say
                 known_duration = bool(duration and duration > 0)
-                last_duration = Fraction(duration) * tb if known_duration else step_time
+                last_duration = Fraction(duration) * tb if duration and known_duration else step_time
                 last = t
                 y, u, v = self._analysis_planes(vf)
                 clean = not (self.skips_b_deblocking and vf.pict_type == _PICTURE_TYPE_B)
@@ -553,7 +553,7 @@ class VideoReader(_AVSource):
             if _is_iso_media(path):  # MP4/MOV whose index (moov) is missing: cut off or still being written
                 raise InputError(f"{path}: incomplete or damaged MP4/MOV file, its index (moov) cannot be "
                                  f"found (truncated or still being written?)") from exc
-            raise InputError(f"{path}: not a video file ({_reason(exc)})") from exc
+            raise InputError(f"{path}: not a video file ({reason(exc)})") from exc
         fmt = container.format.name
         if fmt == "image2" or fmt.endswith("_pipe"):  # a photo: FFmpeg would call it a 1-frame video
             videos = container.streams.video
@@ -618,7 +618,7 @@ class LiveSource(_AVSource):
         except av.error.FileNotFoundError as exc:
             raise InputError(f"{url}: no such device or stream") from exc
         except (av.error.FFmpegError, OSError, ValueError) as exc:
-            raise InputError(f"{url}: cannot open the stream ({_reason(exc)})") from exc
+            raise InputError(f"{url}: cannot open the stream ({reason(exc)})") from exc
         self._setup(url, container, analysis_width=analysis_width, threads=threads, max_duration=max_duration,
                     fast=fast, depth=max(1, buffer))
 
@@ -659,7 +659,8 @@ def _check_path(path: Path) -> None:
         raise InputError(f"{path}: permission denied")
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
+    """The first line of an error's message, for one-line errors and warnings."""
     text = getattr(exc, "strerror", None) or str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
 
