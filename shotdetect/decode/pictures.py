@@ -82,14 +82,13 @@ def load_picture(spec: str) -> Picture:
     if seconds is None and frame is None:
         try:
             image = read_image(path)
-        except InputError:
+        except InputError as not_picture:
             if not path.is_file() or is_image_file(path):
                 raise
             try:  # a video: its first frame
                 image, first, _ = grab_frame(text)
             except (InputError, DecodeError):
-                raise InputError(f"{path}: neither a picture nor a video (or one OpenCV and FFmpeg cannot read)") \
-                    from None
+                raise not_picture from None  # what is wrong with it as a picture says more
             return Picture(image, str(path), path, frame=first)
         if image.ndim == 3 and image.shape[2] == 4:
             image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
