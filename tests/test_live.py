@@ -112,10 +112,41 @@ def test_ctrl_c_prints_the_cuts_shown_so_far(tmp_path):
     assert "Traceback" not in stderr
     events = [json.loads(line) for _, line in live.lines]  # every line complete, valid JSON
     frames = [e["frame"] for e in events]
-    shown = [c for c in cuts if c / 25 < interrupted_at - 0.4]
-    assert frames == shown == cuts[:3], (interrupted_at, frames, stderr)
+    # The cuts shown before the interrupt, in order, none after it. The third normally comes from
+    # the decision Ctrl-C forces; on a loaded machine the frames after it may not have arrived yet.
+    assert frames in (cuts[:2], cuts[:3]), (interrupted_at, frames, stderr)
+    print(f"Ctrl-C {interrupted_at:.2f} s into the stream: printed {frames}")
     # The results up to the interrupt are written: timeline.json lists the same cuts, keyframes exist.
     doc = json.loads((out / "timeline.json").read_text())
     assert [t["frame"] for t in doc["transitions"]] == frames
     assert len(list(out.glob("shot-*.jpg"))) == len(doc["shots"]) >= 3
     assert any("interrupted" in w for w in doc["warnings"])
+
+
+def test_ctrl_c_decides_the_pending_transitions(tmp_path, monkeypatch):
+    """In the library: an interrupt ends the stream there; the transitions still held back for the
+    detectors' look-ahead are decided, heard about and in the timeline StreamInterrupted carries."""
+    import shotdetect
+    from shotdetect import decode
+    from shotdetect.pipeline import StreamInterrupted
+
+    mp4 = tmp_path / "two-cuts.mp4"
+    render_clip(mp4, [ShotSpec(40, seed=91, noise=2.0), ShotSpec(40, seed=92, noise=2.0),
+                      ShotSpec(40, seed=93, noise=2.0)], size=(192, 144), options=FAST)
+    original = decode.VideoReader._decoded
+
+    def interrupted(self):
+        for n, item in enumerate(original(self)):
+            if n == 95:  # cut 80 is 15 frames back: far inside the detectors' look-ahead
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(decode.VideoReader, "_decoded", interrupted)
+    heard = []
+    with pytest.raises(StreamInterrupted) as stop:
+        shotdetect.detect(mp4, on_transition=lambda t, read_at: heard.append(t.frame), finish_on_interrupt=True)
+    assert heard == [t.frame for t in stop.value.timeline.transitions] == [40, 80]
+    assert stop.value.timeline.video.frame_count == 95
+    with pytest.raises(KeyboardInterrupt) as plain:  # without finish_on_interrupt: a plain interrupt
+        shotdetect.detect(mp4)
+    assert not isinstance(plain.value, StreamInterrupted)
