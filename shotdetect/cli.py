@@ -357,10 +357,11 @@ def _run(args: argparse.Namespace) -> int:
         bar.close()
         if stats is not None:
             stats.discard()
-        raise
-    finally:
         if log is not None:
-            log.close()
+            log.close(failed=True)
+        raise
+    if log is not None:
+        log.close()
     if args.json == "-":  # UTF-8 whatever the locale: file names may hold any character
         sys.stdout.flush()
         sys.stdout.buffer.write(valid_unicode(to_json(timeline)).encode("utf-8"))

@@ -97,7 +97,6 @@ class _ShotBuilder:
         self.shots: list[Shot] = []
         self.transitions: list[Transition] = []
         self.shot_count = 0
-        self.kinds: dict[str, int] = {}
         self._start = 0
         self._start_time = Fraction(0)
 
@@ -110,7 +109,6 @@ class _ShotBuilder:
         if not self.shot_count and not cand.is_gradual and cand.frame < self.min_frames:
             self.transitions.pop()  # the first shot would be too short: it joins the second
             return
-        self.kinds[cand.type] = self.kinds.get(cand.type, 0) + 1
         if self.listener is not None:
             self.listener(self.transitions[-1], (self.reads or {}).get(cand.frame, 0.0))
         if not self.retain:
@@ -129,7 +127,6 @@ class _ShotBuilder:
             # The open shot joins the previous one; a cut that would have made it is dropped.
             if too_short and not tail_in_fade and last is not None and last.frame == self._start:
                 self.transitions.pop()
-                self.kinds[last.type] -= 1
             end_time = self.times.get(frame_count)
             assert end_time is not None
             self.shots[-1] = replace(self.shots[-1], end_frame=frame_count, end_time=end_time)

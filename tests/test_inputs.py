@@ -187,3 +187,19 @@ def test_stream_picture_size_is_checked_like_a_file():
     assert proc.returncode == 3, stderr
     assert "17000x16 is larger than the supported 16384 pixels per side" in stderr
     assert len(stderr.strip().splitlines()) == 1
+
+
+def test_jsonl_for_a_file(media, tmp_path):
+    """``--jsonl FILE`` works for any input: one complete JSON line per transition, nothing else."""
+    log = tmp_path / "cuts.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "shotdetect", str(media["clip"]), "--jsonl", str(log)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["index"], e["type"], e["frame"]) for e in lines] == [(i, "cut", f) for i, f in enumerate(CUTS)]
+    assert all(e["latency"] >= 0 and e["wall_time"].endswith("+00:00") for e in lines)
+    assert "3 transitions streamed (3 cuts); latency median" in proc.stderr
+    assert proc.stdout == ""
+    missing = subprocess.run([sys.executable, "-m", "shotdetect", str(tmp_path / "none.mp4"), "--jsonl",
+                              str(tmp_path / "none.jsonl")], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 3 and not (tmp_path / "none.jsonl").exists()

@@ -12,7 +12,9 @@ was read (ISO 8601 with the time zone), ``latency`` how many seconds later the l
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -71,9 +73,13 @@ class TransitionLog:
         self._latencies.append(latency)
         self.max_latency = max(self.max_latency, latency)
 
-    def close(self) -> None:
+    def close(self, *, failed: bool = False) -> None:
+        """Close the file; a run that failed before its first line leaves no empty file behind."""
         if self._file is not None:
             self._file.close()
+            if failed and not self.count:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
 
     def summary(self) -> str:
         """One line for stderr: what was streamed and how late."""
