@@ -203,3 +203,8 @@ def test_jsonl_for_a_file(media, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "shotdetect", str(tmp_path / "none.mp4"), "--jsonl",
                               str(tmp_path / "none.jsonl")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 3 and not (tmp_path / "none.jsonl").exists()
+    kept = tmp_path / "earlier.jsonl"  # a file that was there before is never removed, failed run or not
+    kept.write_text("")
+    again = subprocess.run([sys.executable, "-m", "shotdetect", str(tmp_path / "none.mp4"), "--jsonl", str(kept),
+                            "--overwrite"], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 3 and kept.is_file()

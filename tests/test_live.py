@@ -58,6 +58,15 @@ class _Live:
         return code, self.proc.stderr.read().decode()
 
 
+def _listed(folder) -> list[str]:
+    """The files the folder's manifest lists as shotdetect's."""
+    try:
+        doc = json.loads((folder / ".shotdetect-manifest.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return [f["name"] for f in doc["files"]]
+
+
 def _stream(ts, port):
     """ffmpeg sending the clip in real time; returns the process and the wall time its first frame went out."""
     deadline = time.monotonic() + 30
@@ -72,11 +81,24 @@ def _stream(ts, port):
 def test_every_cut_arrives_within_two_seconds(tmp_path):
     ts, cuts = _clip(tmp_path, shots=4, frames=40)  # 6.4 s, cuts at 1.6, 3.2 and 4.8 s
     port = free_port()
-    live = _Live(port)
+    out = tmp_path / "keys"
+    live = _Live(port, "--out", str(out))
     sender, started = _stream(ts, port)
+    while len(live.lines) < 2 and sender.poll() is None:
+        time.sleep(0.05)
+    # Keyframes appear in the folder as shots end, listed in its manifest, while the stream goes on.
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and "shot-0000-1.jpg" not in _listed(out):
+        time.sleep(0.05)
+    assert sender.poll() is None, "the stream should still be running"
+    assert (out / "shot-0000-1.jpg").is_file() and "shot-0000-1.jpg" in _listed(out)
     sender.wait(timeout=60)
     code, stderr = live.finish()
     assert code == 0, stderr
+    doc = json.loads((out / "timeline.json").read_text())
+    assert [t["frame"] for t in doc["transitions"]] == cuts
+    on_disk = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert sorted(_listed(out)) == on_disk == sorted(["timeline.json", *(f"shot-{i:04d}-1.jpg" for i in range(4))])
     events = [(arrived, json.loads(line)) for arrived, line in live.lines]
     assert [e["frame"] for _, e in events] == cuts, stderr  # nothing lost when the stream stopped
     for arrived, e in events:

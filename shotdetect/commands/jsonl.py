@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import statistics
 import sys
 import time
@@ -41,10 +42,14 @@ class TransitionLog:
         self.max_latency = 0.0
         self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLE)
         self._file: IO[bytes] | None = None
+        self._created = False
         if path == "-":
             sys.stdout.flush()
             self._out: IO[bytes] = sys.stdout.buffer
         else:
+            #: Only a regular file this run creates may be removed again (never /dev/null, a pipe,
+            #: or a file that was there before).
+            self._created = not os.path.lexists(path)
             try:
                 self._file = self._out = open(path, "wb")  # noqa: SIM115 - a log written as it goes
             except OSError as exc:
@@ -77,9 +82,10 @@ class TransitionLog:
         """Close the file; a run that failed before its first line leaves no empty file behind."""
         if self._file is not None:
             self._file.close()
-            if failed and not self.count:
+            if failed and not self.count and self._created:
                 with contextlib.suppress(OSError):
-                    os.unlink(self.path)
+                    if stat.S_ISREG(os.lstat(self.path).st_mode):
+                        os.unlink(self.path)
 
     def summary(self) -> str:
         """One line for stderr: what was streamed and how late."""
