@@ -221,7 +221,7 @@ class _AVSource:
         self._held = held
         self._read_ahead: ReadAhead[tuple[av.VideoFrame, int, int, float]] | None = None
         self._closing = False
-        self._closed = threading.Lock()
+        self._close_lock = threading.Lock()
         self._container_open = True
         self._analysis_width = analysis_width
         self._iterated = False
@@ -332,7 +332,7 @@ class _AVSource:
         self._close_container()
 
     def _close_container(self) -> None:
-        with self._closed:
+        with self._close_lock:
             if not self._container_open:
                 return
             self._container_open = False
