@@ -36,11 +36,12 @@ from .commands.common import (
     CONFIG_HELP, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, Parser, check_writable_file,
 )
 from .commands.laststop import exit_when_stuck
+from .commands.jsonl import TransitionLog
 from .config import apply_config
 from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
-from .pipeline import detect
-from .sources import is_image_file
+from .pipeline import StreamInterrupted, detect
+from .decode import is_image_file, is_live_source
 from .progress import ProgressBar
 from .timeline import Timeline
 
@@ -58,6 +59,7 @@ examples:
   shotdetect timelapse/ --out tl/ --order exif        a folder of pictures as one sequence
   shotdetect film.mp4 --out film/ --export otio,edl,fcpxml,csv,chapters,html
   shotdetect film.mp4 --out film/ --no-images --split-accurate
+  shotdetect udp://127.0.0.1:23460 --jsonl - --no-gradual   each cut of a live stream as a JSON line
 
 exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
              5 cannot write results, 130 interrupted, 143 terminated, 1 internal error
@@ -78,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("videos", nargs="+", metavar="VIDEO",
-                   help="video file(s) or folder(s); several go to --out DIR/<name>/ each")
+                   help="video file(s) or folder(s); several go to --out DIR/<name>/ each; or a stream "
+                        "(udp://, rtsp://, srt://, http://, pipe:0 or - for standard input, /dev/video0)")
     out = p.add_argument_group("output")
     out.add_argument("-o", "--out", metavar="DIR", help="folder for keyframe images and timeline.json")
     out.add_argument("--json", metavar="PATH", help="write the timeline JSON here ('-' for stdout)")
@@ -95,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "scene, number, frame; default 'shot-{shot:04d}-{number}'); the extension is added")
     out.add_argument("--no-images", action="store_true", help="pick keyframes but write no images")
     out.add_argument("--stats", metavar="PATH", help="write per-frame signals as CSV")
+    out.add_argument("--jsonl", metavar="PATH",
+                     help="write each transition as one JSON line as soon as it is final ('-' for stdout), with "
+                          "stream and wall-clock time and latency; for live streams (see README, Live streams)")
     out.add_argument("--overwrite", action="store_true", help="replace results already in --out / existing files")
     exp = p.add_argument_group("exports (written into --out with timeline.json)")
     exp.add_argument("--export", metavar="LIST", default="",
@@ -274,24 +280,34 @@ def _run(args: argparse.Namespace) -> int:
     if batch or args.scheduler or args.resume:
         return _run_batch(args)
     video = args.videos[0]
-    check_output_paths(args.videos, {"--json": args.json, "--stats": args.stats}, folder=args.out)
-    if args.json:
-        check_writable_file(args.json, args.overwrite)
-    if args.stats:
-        check_writable_file(args.stats, args.overwrite)
-    bar = ProgressBar(Path(video).name[:30], enabled=False if args.quiet else None)
+    check_output_paths(args.videos, {"--json": args.json, "--stats": args.stats, "--jsonl": args.jsonl},
+                       folder=args.out)
+    for target in (args.json, args.stats, args.jsonl):
+        if target:
+            check_writable_file(target, args.overwrite)
+    # A live stream (and any --jsonl run) stops on Ctrl-C like at its end: what came so far is kept.
+    live = is_live_source(video) or bool(args.jsonl)
+    log = TransitionLog(args.jsonl) if args.jsonl else None
+    bar = ProgressBar(Path(video).name[:30], enabled=False if args.quiet or args.jsonl == "-" else None)
     stats = StatsWriter(args.stats) if args.stats else None
+    stopped: StreamInterrupted | None = None
     try:
         with exit_when_stuck(stats):  # decoding stuck in native code: clean up and exit 4
-            if args.out:
-                timeline = _job(args).run(video, args.out, progress=bar, on_signals=stats)
-            else:
-                job = _job(args)
-                timeline = detect(video, sensitivity=job.sensitivity, threshold=job.threshold,
-                                  min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
-                                  progress=bar, on_signals=stats, max_duration=job.max_duration,
-                                  stall_timeout=job.stall_timeout, image_order=job.image_order,
-                                  image_fps=job.image_fps)
+            try:
+                if args.out:
+                    timeline = _job(args).run(video, args.out, progress=bar, on_signals=stats,
+                                              on_transition=log, finish_on_interrupt=live)
+                else:
+                    job = _job(args)
+                    timeline = detect(video, sensitivity=job.sensitivity, threshold=job.threshold,
+                                      min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
+                                      progress=bar, on_signals=stats, max_duration=job.max_duration,
+                                      stall_timeout=job.stall_timeout, image_order=job.image_order,
+                                      image_fps=job.image_fps,
+                                      on_transition=log, retain=not (args.jsonl and not args.json),
+                                      finish_on_interrupt=live)
+            except StreamInterrupted as exc:
+                timeline, stopped = exc.timeline, exc
         bar.close()
         if stats is not None:
             stats.commit()
@@ -299,20 +315,31 @@ def _run(args: argparse.Namespace) -> int:
         bar.close()
         if stats is not None:
             stats.discard()
+        if log is not None:
+            log.close(failed=True)
         raise
+    if log is not None:
+        log.close()
     if args.json == "-":  # UTF-8 whatever the locale: file names may hold any character
         sys.stdout.flush()
         sys.stdout.buffer.write(valid_unicode(to_json(timeline)).encode("utf-8"))
         sys.stdout.buffer.flush()
     elif args.json:
         atomic_write_text(args.json, to_json(timeline))
-    if not args.out and not args.json:
+    if not args.out and not args.json and not args.jsonl:
         _print_shots(timeline)  # the result itself: shown even with -q
     if not args.quiet:
         for warning in timeline.warnings:
             print(f"shotdetect: warning: {printable(warning)}", file=sys.stderr)
-        if args.out or args.json:
+        if log is not None:
+            print(f"shotdetect: {log.summary()}", file=sys.stderr)
+        elif args.out or args.json:
             _summary(timeline, args.out)
+    if stopped is not None:
+        terminated = isinstance(stopped.cause, Terminated)
+        print(f"shotdetect: {'terminated' if terminated else 'interrupted'}; the results up to there are complete",
+              file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     return EXIT_OK
 
 
@@ -321,8 +348,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     videos = find_videos(args.videos)
     if not args.out:
         raise UsageError("several videos or a folder need --out DIR (each video gets DIR/<name>/)")
-    if args.json or args.stats:
-        raise UsageError("--json and --stats take one video; in a batch each folder has its timeline.json")
+    if args.json or args.stats or args.jsonl:
+        raise UsageError("--json, --jsonl and --stats take one video; in a batch each folder has its timeline.json")
     bar = ProgressBar("batch", unit="videos", enabled=False if args.quiet else None)
     bar(0, len(videos))
 

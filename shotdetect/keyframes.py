@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .features.histogram import bhattacharyya
-from .rates import fps_or_fallback
+from .rates import rate_or_fallback
 
 __all__ = ["KeyframeSelector", "Pick"]
 
@@ -85,7 +85,7 @@ class KeyframeSelector:
     _bins: list[_Bin] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._bin_frames = max(1, int(round(BIN_SECONDS * float(fps_or_fallback(self.fps)))))
+        self._bin_frames = max(1, int(round(BIN_SECONDS * float(rate_or_fallback(self.fps)))))
         held = CANDIDATE_MEMORY // max(1, self.picture_bytes) if self.keep_pictures else 48
         self._max_bins = int(min(48, max(6, held)))
 

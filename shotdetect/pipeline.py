@@ -16,18 +16,17 @@ from typing import Any, Protocol
 
 import cv2
 
-from .decode import ANALYSIS_WIDTH, VideoReader, open_video, picture_bytes, render_frame
-from .detect import Candidate, DetectorSettings, StreamingDetector
+from .decode import ANALYSIS_WIDTH, FrameSource, open_source, picture_bytes, rate_or_fallback
+from .detect import DETECTORS, Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
 from .errors import DecodeError
 from .settings import check_detect_options
-from .sources import ImageSequence, is_image_sequence
 from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
 from .watchdog import Watchdog
 
-__all__ = ["detect", "KeyframeSink", "Progress"]
+__all__ = ["detect", "KeyframeSink", "Progress", "TransitionListener", "StreamInterrupted"]
 
 
 class KeyframeSink(Protocol):
@@ -38,6 +37,26 @@ class KeyframeSink(Protocol):
 
 #: Called as ``progress(frames_done, frames_expected_or_None)`` every few frames.
 Progress = Callable[[int, "int | None"], None]
+#: Called as ``listener(transition, read_at)`` as soon as a transition is final; ``read_at`` is the
+#: wall-clock time (seconds since the epoch) when the transition's frame was decoded.
+TransitionListener = Callable[[Transition, float], None]
+#: How often a live source's detector decides, in seconds of video: the transitions' latency is the
+#: detectors' reach plus up to this much (a file's detector decides every few seconds, which is cheaper).
+LIVE_DECISION_SECONDS = Fraction(1, 5)
+
+
+class StreamInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) ended a run with ``finish_on_interrupt``: the stream was taken to end there.
+
+    ``timeline`` holds everything up to that point, the transitions the detector could still
+    decide included; ``cause`` is the original interrupt (a :class:`~shotdetect.entry.Terminated`
+    for SIGTERM).
+    """
+
+    def __init__(self, timeline: Timeline, cause: KeyboardInterrupt):
+        super().__init__("interrupted")
+        self.timeline = timeline
+        self.cause = cause
 
 
 def _min_shot_frames(min_shot_len: int | float | str, fps: Fraction | None) -> int:
@@ -45,10 +64,10 @@ def _min_shot_frames(min_shot_len: int | float | str, fps: Fraction | None) -> i
     if isinstance(min_shot_len, str):
         text = min_shot_len.strip().lower()
         if text.endswith("s"):
-            return max(1, int(round(float(text[:-1]) * float(fps or 25))))
+            return max(1, int(round(float(text[:-1]) * float(rate_or_fallback(fps)))))
         return max(1, int(text))
     if isinstance(min_shot_len, float):
-        return max(1, int(round(min_shot_len * float(fps or 25))))
+        return max(1, int(round(min_shot_len * float(rate_or_fallback(fps)))))
     return max(1, int(min_shot_len))
 
 
@@ -67,10 +86,17 @@ class _ShotBuilder:
     info: VideoInfo
     times: dict[int, Fraction]
     min_frames: int = 1
+    #: Hears every transition as soon as it is final (with the wall time its frame was read).
+    listener: TransitionListener | None = None
+    reads: dict[int, float] | None = None
+    #: Keep every shot and transition for the timeline; False keeps only the last few (what the next
+    #: decisions need), so a stream of any length runs in bounded memory.
+    retain: bool = True
 
     def __post_init__(self) -> None:
         self.shots: list[Shot] = []
         self.transitions: list[Transition] = []
+        self.shot_count = 0
         self._start = 0
         self._start_time = Fraction(0)
 
@@ -80,9 +106,13 @@ class _ShotBuilder:
             type=cand.type, frame=cand.frame, start_frame=cand.start, end_frame=cand.end,
             time=t[cand.frame], start_time=t[cand.start], end_time=t[cand.end], score=cand.score,
         ))
-        if not self.shots and not cand.is_gradual and cand.frame < self.min_frames:
+        if not self.shot_count and not cand.is_gradual and cand.frame < self.min_frames:
             self.transitions.pop()  # the first shot would be too short: it joins the second
             return
+        if self.listener is not None:
+            self.listener(self.transitions[-1], (self.reads or {}).get(cand.frame, 0.0))
+        if not self.retain:
+            del self.transitions[:-2]  # _close reads the last two spans, finish the last one
         if cand.is_gradual and cand.start <= self._start:
             return  # the frames before `frame` are all part of this transition (a fade-in at the start)
         self._close(cand.frame, (cand.start, cand.end) if cand.is_gradual else None)
@@ -91,7 +121,8 @@ class _ShotBuilder:
         last = self.transitions[-1] if self.transitions else None
         tail_in_fade = last is not None and last.start_frame != last.end_frame \
             and last.start_frame <= self._start and last.end_frame >= frame_count - 1
-        too_short = frame_count - self._start < self.min_frames
+        # A transition already announced to the listener stays: the short shot after it is kept.
+        too_short = frame_count - self._start < self.min_frames and self.listener is None
         if self.shots and (tail_in_fade or too_short):
             # The open shot joins the previous one; a cut that would have made it is dropped.
             if too_short and not tail_in_fade and last is not None and last.frame == self._start:
@@ -111,17 +142,20 @@ class _ShotBuilder:
         if ending is not None and ending not in avoid:
             avoid.append(ending)
         picks = self.selector.close_shot(self._start, end, avoid=avoid)
-        index = len(self.shots)
+        index = self.shot_count
         keyframes = tuple(self._keyframe(index, n, p) for n, p in enumerate(picks, 1))
         end_time = end_time if end_time is not None else self.times[end]
         self.shots.append(Shot(start_frame=self._start, end_frame=end, start_time=self._start_time,
                                end_time=end_time, keyframes=keyframes))
+        self.shot_count += 1
+        if not self.retain:
+            del self.shots[:-1]  # finish may extend the last one
         self._start, self._start_time = end, end_time
 
     def _keyframe(self, shot: int, number: int, pick: Pick) -> Keyframe:
         name = None
         if self.sink is not None and pick.picture is not None:
-            image = render_frame(pick.picture, self.info)
+            image = pick.picture.render()
             name = self.sink(shot=shot, number=number, frame=pick.frame, image=image)
         return Keyframe(frame=pick.frame, time=pick.time, file=name)
 
@@ -169,13 +203,19 @@ def detect(
     stall_timeout: float | None = 120.0,
     image_order: str = "name",
     image_fps: float | None = None,
+    on_transition: TransitionListener | None = None,
+    retain: bool = True,
+    finish_on_interrupt: bool = False,
+    source_format: str | None = None,
+    source_options: dict[str, str] | None = None,
 ) -> Timeline:
     """Find the transitions and shots of a video in one streaming pass.
 
     Parameters
     ----------
     path : path-like
-        Video file (anything FFmpeg reads), or a folder or glob pattern of images read as a sequence.
+        Anything :func:`shotdetect.decode.open_source` opens: a video file, a folder or glob pattern of
+        images read as a sequence, or a stream (``udp://``, ``rtsp://``, ``http://``, ``pipe:0`` ...).
     sensitivity : float
         0..1; higher finds subtler transitions. See :class:`~shotdetect.detect.DetectorSettings`.
     threshold : float, optional
@@ -201,6 +241,20 @@ def detect(
         (then also the times come from EXIF).
     image_fps : float, optional
         For an image sequence: pictures per second (default 25) when times are not from EXIF.
+    on_transition : callable, optional
+        ``on_transition(transition, read_at)`` as soon as each transition is final (live use:
+        ``read_at`` is the wall time its frame was decoded). For a live source the detector then
+        decides every :data:`LIVE_DECISION_SECONDS`, so a transition is heard about once the
+        detectors' reach after it has arrived.
+    retain : bool
+        Keep every shot and transition for the returned timeline (default). False keeps only what
+        the next decisions need, for streams that run for hours: the timeline then lists the last
+        shot only (``on_transition`` has heard about every transition).
+    finish_on_interrupt : bool
+        Ctrl-C or SIGTERM ends the stream like its end: the transitions the detector can still
+        decide are decided (and heard about), then :class:`StreamInterrupted` carries the timeline.
+    source_format, source_options : optional
+        FFmpeg input format and options for a stream (see :class:`shotdetect.decode.LiveSource`).
 
     Returns
     -------
@@ -219,11 +273,16 @@ def detect(
         image_fps=image_fps))
     watchdog = Watchdog(stall_timeout)
     try:
-        with watchdog, _opencv_single_threaded(), _open(path, analysis_width=analysis_width, max_duration=max_duration,
-                             image_order=image_order, image_fps=image_fps) as reader:
+        # Shortcut decoding (fast): frames that come out slightly blocky are never preferred as keyframes.
+        with watchdog, _opencv_single_threaded(), open_source(
+                path, analysis_width=analysis_width, max_duration=max_duration, order=image_order, fps=image_fps,
+                format=source_format, options=source_options, fast=True, still_images=False) as reader:
             return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
                         gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
-                        on_signals=on_signals, progress=progress, analysis_width=analysis_width)
+                        on_signals=on_signals, progress=progress, analysis_width=analysis_width,
+                        on_transition=on_transition, retain=retain, finish_on_interrupt=finish_on_interrupt)
+    except StreamInterrupted:
+        raise
     except KeyboardInterrupt:
         if watchdog.fired:
             raise DecodeError(f"{path}: decoding made no progress for {stall_timeout:g} s; gave up") from None
@@ -246,67 +305,87 @@ def _opencv_single_threaded() -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
-def _open(path: str | os.PathLike[str], *, analysis_width: int, max_duration: float | None,
-          image_order: str, image_fps: float | None) -> VideoReader | ImageSequence:
-    """A video file, or a folder / glob pattern of images read as one."""
-    if is_image_sequence(path):
-        return ImageSequence(path, order=image_order, fps=image_fps, analysis_width=analysis_width,
-                             max_duration=max_duration)
-    # Shortcut decoding: frames that come out slightly blocky are never preferred as keyframes.
-    return open_video(path, analysis_width=analysis_width, max_duration=max_duration, fast=True)
-
-
-def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity: float, threshold: float | None,
+def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, threshold: float | None,
          min_shot_len: int | float | str, gradual: bool, keyframes: int, keyframe_sink: KeyframeSink | None,
          on_signals: Callable[[FrameSignals, float], None] | None, progress: Progress | None,
-         analysis_width: int) -> Timeline:
-    info = reader.info
+         analysis_width: int, on_transition: TransitionListener | None = None, retain: bool = True,
+         finish_on_interrupt: bool = False) -> Timeline:
+    info = reader.info  # complete once the source is open (rotation included)
     min_frames = _min_shot_frames(min_shot_len, info.fps)
     settings = DetectorSettings(sensitivity=sensitivity, threshold=threshold,
                                 min_shot_frames=min_frames, gradual=gradual)
-    fps = float(info.fps) if info.fps else 25.0
-    detector = StreamingDetector(info.fps, settings)
+    fps = float(rate_or_fallback(info.fps))
+    live = reader.kind == "live" and on_transition is not None
+    if live:  # decide often, and hold candidates back only for the detectors that run
+        detector = StreamingDetector(info.fps, settings, tuple(d for d in DETECTORS if gradual or not d.gradual),
+                                     decide_every=max(1, int(round(LIVE_DECISION_SECONDS * fps))))
+    else:
+        detector = StreamingDetector(info.fps, settings)
     features = FeatureExtractor(reader.analysis_size)
     selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
                                 picture_bytes=picture_bytes(info.width, info.height))
     times = _TimeIndex()
-    builder: _ShotBuilder | None = None
+    reads = _TimeIndex()  # wall time each recent frame was read, for the listener's latency
+    builder = _ShotBuilder(selector, keyframe_sink, info, times, min_frames=min_frames, listener=on_transition,
+                           reads=reads, retain=retain)
     count = 0
     last_time = Fraction(0)
     cadence = _Cadence()
-    for frame in reader:
-        watchdog.kick()
-        if builder is None:
-            info = reader.info  # rotation is known once the first frame is decoded
-            builder = _ShotBuilder(selector, keyframe_sink, info, times, min_frames=min_frames)
-        signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
-        strength = cut_strength_of(signals)
-        if on_signals is not None:
-            on_signals(signals, strength)
-        if frame.index:
-            cadence.add(frame.time - last_time)
-        if frame.index % 1024 == 1023:
-            times.trim(detector.oldest_frame)  # what a transition still to come may refer to
-        times[frame.index] = frame.time
-        last_time = frame.time
-        if keyframes:
-            selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
-                         change=strength, picture=frame.source, clean=frame.clean)
-        for cand in detector.push(signals):
-            builder.transition(cand)
-        count = frame.index + 1
-        if progress is not None and count % 25 == 0:
-            progress(count, info.frame_count)
-    assert builder is not None  # the reader raises when there is no frame
+    interrupted: KeyboardInterrupt | None = None
+    frames = iter(reader)
+    while True:
+        try:
+            frame = next(frames)  # where a live run spends its time: Ctrl-C lands here
+        except StopIteration:
+            break
+        except KeyboardInterrupt as exc:
+            if not finish_on_interrupt or watchdog.fired:
+                raise
+            interrupted = exc
+            break
+        try:
+            watchdog.kick()
+            signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
+            strength = cut_strength_of(signals)
+            if on_signals is not None:
+                on_signals(signals, strength)
+            if frame.index:
+                cadence.add(frame.time - last_time)
+            if frame.index % 1024 == 1023:
+                oldest = detector.oldest_frame  # what a transition still to come may refer to
+                times.trim(oldest)
+                reads.trim(oldest)
+            times[frame.index] = frame.time
+            reads[frame.index] = frame.read_at
+            last_time = frame.time
+            if keyframes:
+                selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
+                             change=strength, picture=frame.source, clean=frame.clean)
+            for cand in detector.push(signals):
+                builder.transition(cand)
+            count = frame.index + 1
+            if progress is not None and count % 25 == 0:
+                progress(count, info.frame_count)
+        except KeyboardInterrupt as exc:
+            if not finish_on_interrupt or watchdog.fired:
+                raise
+            interrupted = exc  # the frame may be half taken in: stop with those before it
+            break
+    if count == 0:
+        raise interrupted or DecodeError(f"{info.path}: no decodable video frames")
     for cand in detector.finish():
         builder.transition(cand)
-    step = 1 / Fraction(info.fps) if info.fps else (cadence.shortest or Fraction(1, 25))
+    step = 1 / Fraction(info.fps) if info.fps else (cadence.shortest or 1 / rate_or_fallback(None))
     times[count] = last_time + step
     builder.finish(count)
     if progress is not None:
         progress(count, count)
     info = replace(info, frame_count=count, duration=last_time + step, vfr=cadence.variable)
-    return Timeline(
+    warnings = list(reader.warnings)
+    if interrupted is not None:
+        warnings.append(f"interrupted after {count} frames ({float(last_time + step):.3f} s); "
+                        f"the transitions up to there are complete")
+    timeline = Timeline(
         video=info,
         transitions=builder.transitions,
         shots=builder.shots,
@@ -319,6 +398,9 @@ def _run(reader: VideoReader | ImageSequence, watchdog: Watchdog, *, sensitivity
             "analysis_width": analysis_width,
             "max_duration": reader.max_duration,
         },
-        warnings=list(reader.warnings),
+        warnings=warnings,
         gaps=list(reader.gaps),
     )
+    if interrupted is not None:
+        raise StreamInterrupted(timeline, interrupted)
+    return timeline

@@ -1,4 +1,5 @@
-"""Which frame rate and which timecode numbering every output uses, decided in one place.
+"""Which frame rate and which timecode numbering every output uses, decided in one place; and the one
+frame-rate fallback (:data:`FALLBACK_FPS`) for inputs that have none.
 
 Every format that writes SMPTE timecode (``timeline.json``, ``transitions.csv``, the EDL, the FCPXML,
 the ``timecode`` metadata of ``timeline.otio``) takes its rate from :func:`timecode_rate` and its
@@ -17,23 +18,27 @@ from fractions import Fraction
 
 from .timeline import VideoInfo
 
-__all__ = ["EDIT_RATES", "NTSC_RATES", "FALLBACK_FPS", "fps_or_fallback", "exact_rate", "is_drop_frame",
+__all__ = ["FALLBACK_FPS", "rate_or_fallback", "EDIT_RATES", "NTSC_RATES", "exact_rate", "is_drop_frame",
            "average_rate", "edit_rate", "timecode_rate", "parse_rate"]
 
-#: The frame rate taken when a source states none (an image sequence, a stream without timing):
-#: FFmpeg's own default for image sequences, and the commonest broadcast rate.
+#: The frame rate assumed wherever one is needed (window sizes in frames, seconds given as frames,
+#: the duration of the last frame) but the input has none: a damaged header, a live stream that
+#: does not say, pictures without ``--fps``. 25 is what FFmpeg's image2 demuxer assumes for
+#: pictures, and a middle value between the usual 24-30 and 50-60 rates, so windows sized in
+#: frames stay within a factor of about 2 of their meaning in seconds.
 FALLBACK_FPS = Fraction(25)
+
+
+def rate_or_fallback(fps: Fraction | float | None) -> Fraction:
+    """The input's frame rate, or :data:`FALLBACK_FPS` when it has none."""
+    return Fraction(fps) if fps else FALLBACK_FPS
+
 
 #: Frame rates editing applications and OTIO's timecode functions accept.
 EDIT_RATES = tuple(Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30",
                                           "48000/1001", "48", "50", "60000/1001", "60"))
 #: NTSC rates (n x 1000/1001).
 NTSC_RATES = tuple(Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120))
-
-
-def fps_or_fallback(fps: Fraction | float | None) -> Fraction:
-    """``fps`` as a Fraction, or :data:`FALLBACK_FPS` when it is unknown (None or 0)."""
-    return Fraction(fps) if fps else FALLBACK_FPS
 
 
 def exact_rate(fps: Fraction | float | None) -> Fraction | None:
@@ -57,7 +62,7 @@ def average_rate(video: VideoInfo) -> Fraction:
     """Frames per second over the whole video (the header's rate when the count is unknown)."""
     if video.frame_count and video.duration:
         return Fraction(video.frame_count) / Fraction(video.duration)
-    return fps_or_fallback(video.fps)
+    return rate_or_fallback(video.fps)
 
 
 def _constant(video: VideoInfo) -> Fraction | None:

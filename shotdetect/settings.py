@@ -92,7 +92,7 @@ def min_shot_len(value: Any) -> None:
 
 def check_detect_options(options: dict[str, Any]) -> None:
     """Check the keyword options of :func:`shotdetect.detect` (those given; the rest keep their defaults)."""
-    from .sources import ORDERS
+    from .decode import ORDERS
 
     checks: dict[str, Callable[[str, Any], Any]] = {
         "sensitivity": lambda n, v: real(n, v, low=0, high=1),

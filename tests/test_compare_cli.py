@@ -140,7 +140,9 @@ def test_bad_input_is_one_line(pictures, short_clip, capsys):
     assert_clean_failure(run_cli("compare", a, pictures["text"]), 3, "notes.jpg", "not an image")
     assert_clean_failure(run_cli("compare", a), 2, "two pictures")
     # ... and the other cases through the same entry point, in-process
-    assert_clean_failure(run_main(capsys, "compare", a, pictures["dir"]), 3, "directory")
+    empty = pictures["dir"] / "empty"  # a folder is its first picture (an input like any other); none: exit 3
+    empty.mkdir(exist_ok=True)
+    assert_clean_failure(run_main(capsys, "compare", a, empty), 3, "no image files")
     assert_clean_failure(run_main(capsys, "compare", a, a, "--tolerance", "300"), 2, "--tolerance")
     assert_clean_failure(run_main(capsys, "compare", a, a, "--max-area", "2"), 2, "--max-area")
     path, _ = short_clip

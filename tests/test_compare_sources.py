@@ -1,4 +1,4 @@
-"""Pictures from image files, image sequences, live streams and single video frames (shotdetect.sources)."""
+"""Pictures from image files, image sequences, live streams and single video frames (shotdetect.decode)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import shotdetect.pipeline as pipeline
 from shotdetect.decode import VideoReader, open_video, render_frame
 from shotdetect.errors import InputError
 from shotdetect.export import ImageWriter
-from shotdetect.sources import (
+from shotdetect.decode import (
     ImageRef, ImageSequence, LiveSource, grab_video_frame, image_size, list_images, load_picture, natural_key,
     open_source, parse_picture_spec, read_exif, read_image,
 )

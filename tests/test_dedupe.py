@@ -15,7 +15,7 @@ import pytest
 
 from shotdetect.errors import DecodeError
 from shotdetect.export.ownership import MANIFEST_NAME
-from shotdetect.sources import ImageSequence
+from shotdetect.decode import ImageSequence
 from tooling.synth import ShotSpec, render_clip
 
 from conftest import FAST

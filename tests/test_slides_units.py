@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from shotdetect.decode import DecodedPicture
 from shotdetect.slides import SlideSettings, extract_slides, parse_roi
 from shotdetect.slides.diff import Rect, change, median_image, relation
 from shotdetect.slides.region import Geometry, find_slide_area
@@ -131,7 +132,7 @@ def test_geometry_follows_rotation_and_roi(rotation):
     roi = Rect(dw // 4, dh // 8, dw // 2, dh // 2)
     geo = Geometry(info, roi)
     assert geo.display_size == (dw, dh)
-    got = geo.analysis(frame)
+    got = geo.analysis(DecodedPicture(frame))  # a frame's picture, as the input layer hands it over
     want = cv2.resize(luma_display[roi.y:roi.y + roi.h, roi.x:roi.x + roi.w], geo.analysis_size,
                       interpolation=cv2.INTER_AREA)
     assert got.shape == want.shape

@@ -19,7 +19,7 @@ from ..console import printable
 from ..entry import Terminated
 from ..export.images import IMAGE_FORMATS
 from ..progress import ProgressBar
-from ..sources import ORDERS, open_source
+from ..decode import ORDERS, open_source
 from .argtypes import non_negative, positive
 from .common import EXIT_INTERRUPTED, EXIT_TERMINATED, add_rule_options, make_parser, rule_from
 

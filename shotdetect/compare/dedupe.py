@@ -14,7 +14,7 @@ results as they were. The manifest (:mod:`~shotdetect.export.ownership`) is rewr
 ``kept.json``.
 
 >>> from shotdetect.compare.dedupe import Deduplicator, DedupeSettings
->>> from shotdetect.sources import open_source
+>>> from shotdetect.decode import open_source
 >>> with open_source("timelapse/") as frames:                          # doctest: +SKIP
 ...     dedupe = Deduplicator(frames, "kept/", settings=DedupeSettings(min_interval=5.0))
 ...     dedupe.prepare(overwrite=False)
@@ -48,7 +48,7 @@ from ..export.outdir import OutputDir, signals_deferred
 from ..export.ownership import source_record, write_manifest
 from ..features.histogram import bhattacharyya, kl_divergence, yuv_histogram
 from ..settings import choice, real
-from ..sources import ImageRef, ImageSequence, LiveSource
+from ..decode import ImageRef, ImageSequence, LiveSource
 from .metrics import SameRule, mean_abs_diff, robust_change, small_grey
 from .phash import hamming, phash
 
@@ -94,7 +94,7 @@ class Deduplicator:
     Parameters
     ----------
     reader
-        What :func:`~shotdetect.sources.open_source` returns.
+        What :func:`~shotdetect.decode.open_source` returns.
     out : path-like
         Output folder, prepared by :meth:`prepare`.
     settings : DedupeSettings

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InputError, OutputError
 from ..export.atomic import atomic_write_text
-from ..sources import is_image_file, natural_key, read_image
+from ..decode import is_image_file, natural_key, read_image
 from .metrics import ROBUST_SIDE, SameRule, same_picture
 from .phash import from_hex, hamming_many, phash, to_hex
 

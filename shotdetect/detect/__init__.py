@@ -12,7 +12,7 @@ from collections import deque
 from fractions import Fraction
 
 from ..features import FrameSignals
-from ..rates import fps_or_fallback
+from ..rates import rate_or_fallback
 from .base import Detector, DetectorSettings
 from .candidates import Candidate
 from .cuts import CutDetector
@@ -49,14 +49,15 @@ class StreamingDetector:
     """
 
     def __init__(self, fps: Fraction | float | None, settings: DetectorSettings = DetectorSettings(),
-                 detectors: tuple[Detector, ...] = DETECTORS):
+                 detectors: tuple[Detector, ...] = DETECTORS, *, decide_every: int | None = None):
         self.settings = settings
         self._detectors = detectors
-        rate = float(fps_or_fallback(fps))
+        rate = float(rate_or_fallback(fps))
         reach = int(round(max(d.reach_seconds for d in detectors) * rate)) + 8
         self._lookahead = reach
         self._context = reach
-        self._step = max(64, self._lookahead)
+        # Deciding every few seconds is cheapest; a live stream asks for less (``decide_every`` frames).
+        self._step = decide_every or max(64, self._lookahead)
         self._fps = fps
         self._buffer: deque[FrameSignals] = deque()
         self._committed = 0  # frames before this index are decided

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..features import FrameSignals
-from ..rates import fps_or_fallback
+from ..rates import rate_or_fallback
 
 __all__ = ["SignalWindow", "runs"]
 
@@ -45,7 +45,7 @@ class SignalWindow:
 
         return cls(
             start=signals[0].index if signals else 0,
-            fps=float(fps_or_fallback(fps)),
+            fps=float(rate_or_fallback(fps)),
             bhattacharyya=col("bhattacharyya"), kl=col("kl"), diff=col("diff"), flow=col("flow"),
             residual=col("residual"), luma=col("luma"), contrast=col("contrast"),
             hists=np.stack([s.hist for s in signals]) if signals else np.zeros((0, 3, 32)),

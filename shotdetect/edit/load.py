@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..rates import FALLBACK_FPS
+from ..rates import rate_or_fallback
 from ..timeline import TRANSITION_TYPES, Keyframe, Shot, Timeline, Transition, VideoInfo
 
 __all__ = ["load_timeline", "timeline_from_dict", "validate", "FrameClock", "Change", "assemble",
@@ -89,7 +89,7 @@ class FrameClock:
         self.frames = sorted(known)
         self.times = [known[f] for f in self.frames]
         self.average = (Fraction(video.duration) / video.frame_count if video.frame_count and video.duration
-                        else (self.step or 1 / FALLBACK_FPS))
+                        else (self.step or 1 / rate_or_fallback(None)))
 
     def __call__(self, frame: int) -> Fraction:
         if self.step is not None:

@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..decode import container_start_time, count_video_frames
 from ..errors import OutputError
 from ..processes import kill_with_parent
 from ..timeline import Shot, Timeline
@@ -76,30 +77,6 @@ def ffmpeg_command(timeline: Timeline, shot: Shot, source: Path, out: Path, *, a
     return cmd + [str(out)]
 
 
-def _video_packets(path: Path) -> int:
-    """Video frames in a written file (packets of its first video stream; 0 when unreadable)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return 0
-            return sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
-    except (OSError, ValueError, av.error.FFmpegError):
-        return 0
-
-
-def _container_start(source: Path) -> Fraction:
-    import av
-
-    try:
-        with av.open(str(source)) as container:
-            start = container.start_time
-    except (OSError, ValueError, av.error.FFmpegError):
-        return Fraction(0)
-    return Fraction(start, av.time_base) if start is not None else Fraction(0)
-
-
 def _run(cmd: list[str], name: str) -> str:
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -140,13 +117,13 @@ def write_split(timeline: Timeline, folder: str | os.PathLike[str], *, source: s
         part = folder / f".part-{name}"  # keeps the extension: ffmpeg picks the container from it
         try:
             _run(ffmpeg_command(timeline, shot, source, part, accurate=accurate, ffmpeg=ffmpeg), name)
-            frames = _video_packets(part)
+            frames = count_video_frames(part)
             if accurate and frames != shot.frame_count:
                 if container_start is None:
-                    container_start = _container_start(source)
+                    container_start = container_start_time(source)
                 _run(ffmpeg_command(timeline, shot, source, part, accurate=True, ffmpeg=ffmpeg,
                                     decode_from=container_start), name)
-                frames = _video_packets(part)
+                frames = count_video_frames(part)
             if frames == 0 or (accurate and frames != shot.frame_count):
                 hint = "" if accurate else "; no keyframe inside the shot? --split-accurate cuts anywhere"
                 raise OutputError(f"{name}: ffmpeg wrote {frames} of the shot's {shot.frame_count} frames{hint}")

@@ -20,7 +20,7 @@ from ..detect.cuts import CUT_CONTRAST, CUT_THRESHOLD, NEIGHBOURHOOD_SECONDS, lo
 from ..detect.flashes import FLASH_SECONDS, flash_end
 from ..detect.window import SignalWindow
 from ..features import REPEAT_DIFF, FrameSignals
-from ..rates import FALLBACK_FPS, fps_or_fallback
+from ..rates import FALLBACK_FPS, rate_or_fallback
 
 __all__ = ["ScoreRecorder", "ScoreRecord", "decide_cuts", "scale_of", "LOWEST_THRESHOLD"]
 
@@ -73,7 +73,7 @@ class ScoreRecorder:
     """
 
     def __init__(self, fps: float | Fraction | None):
-        self.record = ScoreRecord(fps=float(fps_or_fallback(fps)))
+        self.record = ScoreRecord(fps=float(rate_or_fallback(fps)))
         self._span = max(2, int(round(FLASH_SECONDS * self.record.fps)))
         self._recent: deque[FrameSignals] = deque(maxlen=2 * self._span + 2)
         self._waiting: deque[int] = deque()

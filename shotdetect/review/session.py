@@ -134,7 +134,7 @@ def analyse(video: str | os.PathLike[str], out: str | os.PathLike[str], *, start
         recorder(signals, strength)  # type: ignore[misc]
 
     from ..decode import open_video
-    from ..sources import is_image_sequence
+    from ..decode import is_image_sequence
 
     if is_image_sequence(video):
         raise InputError(f"{video}: review needs a video file (the page plays it)")

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..decode import open_video
+from ..decode import open_source
 from .builds import assemble
 from .diff import Rect, merge_overlapping
 from .insets import find_insets
@@ -49,13 +49,13 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
     Raises
     ------
     InputError, DecodeError
-        As :func:`shotdetect.decode.open_video`.
+        As :func:`shotdetect.decode.open_source` (a video file, pictures or a stream).
     UsageError
         ``settings.roi`` lies outside the picture.
     """
     settings = settings or SlideSettings()
     segments: list[Segment] = []
-    with open_video(path) as reader:
+    with open_source(path) as reader:
         geo: Geometry | None = None
         seg: Segmenter | None = None
         total = reader.info.frame_count
