@@ -110,3 +110,17 @@ def test_cuts_around_distractions_are_found(distractions_clip):
     found = {p["frame"] for p in timeline["transitions"]}
     for t in truth["transitions"]:
         assert any(abs(f - t["frame"]) <= TOLERANCE for f in found), (t, sorted(found))
+
+
+def test_fade_ends_where_the_picture_is_back(tmp_path):
+    """A fade through black into (and out of) a moving shot ends when the picture has its contrast
+    back, not where the shot's own movement stops adding to it: both ends within 3 frames."""
+    path = tmp_path / "fades.mp4"
+    shots = [ShotSpec(70, seed=40 + i, motion=4.0, pan=(1.5, 0.5)) for i in range(3)]
+    transitions = [TransitionSpec("fade", frames=24, hold=4), TransitionSpec("fade-white", frames=30, hold=2)]
+    truth = render_clip(path, shots, transitions, size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    for t in truth["transitions"]:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+        assert len(hits) == 1 and hits[0]["type"] == "fade", (t, timeline["transitions"])
+        assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits[0])
