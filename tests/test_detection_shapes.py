@@ -79,7 +79,7 @@ def test_nothing_else_is_reported(shapes_clip):
 
 #: In-shot events that are not transitions, each in a shot of its own between hard cuts.
 DISTRACTIONS = [("exposure", 12), ("figure", 15), ("strobe", 6), ("freeze", 20), ("flash", 2), ("whip", 6),
-                ("zoom", 20), ("text", 30), ("flicker", 30)]
+                ("zoom", 20), ("text", 30), ("flicker", 30), ("jolt", 12)]
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,15 @@ def test_fade_ends_where_the_picture_is_back(tmp_path):
         hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
         assert len(hits) == 1 and hits[0]["type"] == "fade", (t, timeline["transitions"])
         assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits[0])
+
+
+def test_camera_jolts_are_not_cuts(tmp_path):
+    """A handheld camera jerking by a sixth of the picture within one motion-blurred frame, holding
+    and jerking back, is the old picture moved: no cut, while the real cuts between the shots stay."""
+    path = tmp_path / "jolts.mp4"
+    lengths = (8, 10, 12, 14, 16, 20)
+    shots = [ShotSpec(70, seed=60 + i, motion=1.5, pan=(0.3, 0.0)) for i in range(len(lengths))]
+    events = [Event("jolt", 70 * i + 25, frames=n) for i, n in enumerate(lengths)]
+    render_clip(path, shots, None, events=events, size=(320, 180), options=FAST)
+    found = [(p["type"], p["frame"]) for p in run_json(path)["transitions"]]
+    assert found == [("cut", 70 * i) for i in range(1, len(lengths))], found

@@ -14,7 +14,7 @@ import numpy as np
 from ..features.histogram import bhattacharyya
 from .window import SignalWindow
 
-__all__ = ["colour_changed_share", "moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "PIXEL_TOLERANCE"]
+__all__ = ["colour_changed_share", "moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "warped_residual_ratio", "PIXEL_TOLERANCE"]
 
 #: Grey levels a pixel may differ from its 3x3 neighbourhood and still show the same picture
 #: (noise and compression; the neighbourhood itself absorbs a pixel of movement).
@@ -95,6 +95,55 @@ def moved_changed_share(a: np.ndarray, b: np.ndarray) -> float:
     m = max(1, min(size) // 10)
     inner = (slice(m, size[1] - m), slice(m, size[0] - m))
     return changed_share(np.ascontiguousarray(moved[inner]), np.ascontiguousarray(big_b[inner]))
+
+
+def warped_residual_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """How much of the difference between two consecutive grey thumbnails is left once either is
+    moved onto the other along dense optical flow: the larger of the two directions' mean residual,
+    over their plain mean difference (borders left out). About 0.2 when the camera moved fast
+    (motion blur and all), over 0.4 at a cut: a new picture cannot be flowed out of the old one, in
+    either direction (one direction alone can smear a textured picture into a flat one).
+
+    Both pictures are blurred first (:data:`_MOTION_BLUR_SIGMA`): the motion blur of a jerk smears
+    what the sharp frame shows, which no flow can undo. The flow is the careful kind (DIS "medium" on the thumbnails enlarged twice), which is too slow
+    for every frame but affordable for the few frames that may be cuts.
+    """
+    h, w = a.shape
+    size = (w * _CAREFUL_SCALE, h * _CAREFUL_SCALE)
+    sigma = _MOTION_BLUR_SIGMA * _CAREFUL_SCALE
+    big_a = cv2.GaussianBlur(cv2.resize(a, size, interpolation=cv2.INTER_LINEAR), (0, 0), sigma)
+    big_b = cv2.GaussianBlur(cv2.resize(b, size, interpolation=cv2.INTER_LINEAR), (0, 0), sigma)
+    grid_x, grid_y = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
+    m = max(1, size[1] // 10)
+    inner = (slice(m, size[1] - m), slice(m, size[0] - m))
+    raw = float(np.abs(big_a[inner].astype(np.float32) - big_b[inner]).mean())
+    if raw == 0:
+        return 0.0
+    left = 0.0
+    for src, dst in ((big_a, big_b), (big_b, big_a)):
+        flow = np.asarray(_careful_estimator().calc(dst, src, None))  # type: ignore[call-overload]
+        moved = cv2.remap(src, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+        left = max(left, float(np.abs(moved[inner].astype(np.float32) - dst[inner]).mean()))
+    return left / raw
+
+
+#: Gaussian blur, in thumbnail pixels, applied to both pictures before :func:`warped_residual_ratio`
+#: compares them: wide enough to hide the streaks of a jerk's motion blur, narrow enough to leave a
+#: cut's new picture different.
+_MOTION_BLUR_SIGMA = 1.5
+#: Enlargement of the thumbnails for :func:`warped_residual_ratio` (DIS patches of 8 px need a few
+#: dozen pixels of height to find a fast movement).
+_CAREFUL_SCALE = 2
+
+
+def _careful_estimator() -> cv2.DISOpticalFlow:
+    """One DIS estimator of the "medium" preset per thread."""
+    estimator = getattr(_local, "careful", None)
+    if estimator is None:
+        estimator = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        _local.careful = estimator
+    return estimator
 
 
 #: Shortest side, in pixels, of the pictures the optical flow between two ends is estimated on.
