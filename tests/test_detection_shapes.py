@@ -136,3 +136,18 @@ def test_camera_jolts_are_not_cuts(tmp_path):
     render_clip(path, shots, None, events=events, size=(320, 180), options=FAST)
     found = [(p["type"], p["frame"]) for p in run_json(path)["transitions"]]
     assert found == [("cut", 70 * i) for i in range(1, len(lengths))], found
+
+
+def test_slow_wipes_are_found_end_to_end(tmp_path):
+    """Wipes of 1.8-4 s replace a thin band of the picture per frame, too little to stand out frame by
+    frame: each is still found once, as one wipe, its span grown to the steady pictures either side."""
+    path = tmp_path / "slow_wipes.mp4"
+    wipes = [("hard", 100), ("soft", 90), ("iris", 80), ("diag", 60), ("clock", 50), ("barn", 45)]
+    shots = [ShotSpec(150, seed=80 + i, motion=1.0, pan=(0.2, 0.0)) for i in range(len(wipes) + 1)]
+    transitions = [TransitionSpec("wipe", frames=n, shape=shape) for shape, n in wipes]
+    truth = render_clip(path, shots, transitions, size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    for t in truth["transitions"]:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+        assert len(hits) == 1 and hits[0]["type"] == "wipe", (t, hits)
+    assert len(timeline["transitions"]) == len(wipes), timeline["transitions"]

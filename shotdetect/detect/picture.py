@@ -7,6 +7,7 @@ different picture": fades (did the shot come back after a dip?) and the mix dete
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import cv2
 import numpy as np
@@ -105,9 +106,29 @@ def warped_residual_ratio(a: np.ndarray, b: np.ndarray) -> float:
     either direction (one direction alone can smear a textured picture into a flat one).
 
     Both pictures are blurred first (:data:`_MOTION_BLUR_SIGMA`): the motion blur of a jerk smears
-    what the sharp frame shows, which no flow can undo. The flow is the careful kind (DIS "medium" on the thumbnails enlarged twice), which is too slow
-    for every frame but affordable for the few frames that may be cuts.
+    what the sharp frame shows, which no flow can undo. The flow is the careful kind (DIS "medium"
+    on the thumbnails enlarged twice), too slow for every frame but affordable for the few frames
+    that may be cuts.
     """
+    key = a.tobytes() + b.tobytes()
+    cache: OrderedDict[bytes, float] | None = getattr(_local, "ratios", None)
+    if cache is None:
+        cache = _local.ratios = OrderedDict()
+    if key in cache:
+        return cache[key]
+    cache[key] = ratio = _warped_residual_ratio(a, b)
+    if len(cache) > _RATIO_CACHE_SIZE:
+        cache.popitem(last=False)
+    return ratio
+
+
+#: Pairs whose :func:`warped_residual_ratio` is remembered: the streaming detector decides on
+#: overlapping windows and asks about the same candidate cut a few times.
+_RATIO_CACHE_SIZE = 64
+
+
+def _warped_residual_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`warped_residual_ratio`, worked out."""
     h, w = a.shape
     size = (w * _CAREFUL_SCALE, h * _CAREFUL_SCALE)
     sigma = _MOTION_BLUR_SIGMA * _CAREFUL_SCALE
