@@ -14,7 +14,7 @@ import numpy as np
 from .base import MAX_GRADUAL_SECONDS, DetectorSettings, explained_spans
 from .candidates import Candidate
 from .fades import nearly_flat
-from .picture import (band, changed_share, colour_changed_share, moved_changed_share, outside,
+from .picture import (band, changed_share, changed_shares, colour_changed_share, moved_changed_share, outside,
                       structure_changed_share)
 from .window import SignalWindow, runs
 
@@ -227,13 +227,11 @@ def _grown(w: SignalWindow, spans: list[tuple[int, int]], limit: int, explained:
     n, k = len(w), w.frames(STEADY_SECONDS)
     if n <= 2 * k:
         return []
-    memo: dict[int, bool] = {}
+    shares = changed_shares(w.thumbs, k)
 
     def steady(t: int) -> bool:
-        """The picture does not change between frames t and t + k (worked out only where asked)."""
-        if t not in memo:
-            memo[t] = changed_share(w.thumbs[t], w.thumbs[t + k]) <= STEADY_SHARE
-        return memo[t]
+        """The picture does not change between frames t and t + k."""
+        return bool(shares[t] <= STEADY_SHARE)
 
     out = []
     for s, e in spans:
@@ -257,9 +255,7 @@ def _unsteady_runs(w: SignalWindow, min_len: int, limit: int, explained: np.ndar
     n, k = len(w), w.frames(SLOW_STEADY_SECONDS)
     if n <= 2 * k:
         return []
-    moving = np.zeros(n - k, bool)  # the picture changes between frames t and t + k
-    for t in range(n - k):
-        moving[t] = changed_share(w.thumbs[t], w.thumbs[t + k]) > STEADY_SHARE
+    moving = changed_shares(w.thumbs, k) > STEADY_SHARE  # the picture changes between t and t + k
     out = []
     for s, e in runs(moving):
         # Frame s - 1 and the k after it are alike, so the change starts at s + k; frame e + 1 and

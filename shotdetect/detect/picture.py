@@ -15,7 +15,7 @@ import numpy as np
 from ..features.histogram import bhattacharyya
 from .window import SignalWindow
 
-__all__ = ["colour_changed_share", "moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "warped_residual_ratio", "PIXEL_TOLERANCE"]
+__all__ = ["changed_shares", "colour_changed_share", "moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "warped_residual_ratio", "PIXEL_TOLERANCE"]
 
 #: Grey levels a pixel may differ from its 3x3 neighbourhood and still show the same picture
 #: (noise and compression; the neighbourhood itself absorbs a pixel of movement).
@@ -44,6 +44,34 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> float:
     other picture's neighbourhood, so a pixel of movement or noise is not counted."""
     fa, fb = a.astype(np.float32), b.astype(np.float32)
     return float((outside(fb, band(a)) & outside(fa, band(b))).mean())
+
+
+def changed_shares(thumbs: np.ndarray, k: int) -> np.ndarray:
+    """:func:`changed_share` of frames ``t`` and ``t + k`` for every ``t``, at once (the same values,
+    each picture's band worked out once, the comparisons in blocks to bound the memory)."""
+    n = len(thumbs)
+    out = np.zeros(max(0, n - k))
+    if n <= k:
+        return out
+    lo = np.empty(thumbs.shape, np.int16)
+    hi = np.empty(thumbs.shape, np.int16)
+    for t, picture in enumerate(thumbs):
+        lo[t] = cv2.erode(picture, _NEIGHBOURS)
+        hi[t] = cv2.dilate(picture, _NEIGHBOURS)
+    lo -= int(PIXEL_TOLERANCE)
+    hi += int(PIXEL_TOLERANCE)
+    values = thumbs.astype(np.int16)
+    for first in range(0, n - k, _BLOCK):
+        a = slice(first, min(n - k, first + _BLOCK))
+        b = slice(a.start + k, a.stop + k)
+        changed = (((values[b] < lo[a]) | (values[b] > hi[a]))
+                   & ((values[a] < lo[b]) | (values[a] > hi[b])))
+        out[a] = changed.reshape(len(changed), -1).mean(axis=1)
+    return out
+
+
+#: Frames compared at once by :func:`changed_shares`.
+_BLOCK = 64
 
 
 def colour_changed_share(a: np.ndarray, b: np.ndarray, chroma_a: np.ndarray, chroma_b: np.ndarray) -> float:
