@@ -53,20 +53,21 @@ def changed_shares(thumbs: np.ndarray, k: int) -> np.ndarray:
     out = np.zeros(max(0, n - k))
     if n <= k:
         return out
-    lo = np.empty(thumbs.shape, np.int16)
-    hi = np.empty(thumbs.shape, np.int16)
+    # Bands in uint8, clipped at 0 and 255: no pixel value lies outside those anyway.
+    tol = int(PIXEL_TOLERANCE)
+    lo = np.empty_like(thumbs)
+    hi = np.empty_like(thumbs)
     for t, picture in enumerate(thumbs):
         lo[t] = cv2.erode(picture, _NEIGHBOURS)
         hi[t] = cv2.dilate(picture, _NEIGHBOURS)
-    lo -= int(PIXEL_TOLERANCE)
-    hi += int(PIXEL_TOLERANCE)
-    values = thumbs.astype(np.int16)
+    lo -= np.minimum(lo, tol)
+    hi += np.minimum(255 - hi, tol)
+    flat, lo, hi = thumbs.reshape(n, -1), lo.reshape(n, -1), hi.reshape(n, -1)
     for first in range(0, n - k, _BLOCK):
         a = slice(first, min(n - k, first + _BLOCK))
         b = slice(a.start + k, a.stop + k)
-        changed = (((values[b] < lo[a]) | (values[b] > hi[a]))
-                   & ((values[a] < lo[b]) | (values[a] > hi[b])))
-        out[a] = changed.reshape(len(changed), -1).mean(axis=1)
+        changed = ((flat[b] < lo[a]) | (flat[b] > hi[a])) & ((flat[a] < lo[b]) | (flat[a] > hi[b]))
+        out[a] = np.count_nonzero(changed, axis=1) / flat.shape[1]
     return out
 
 
