@@ -159,12 +159,15 @@ _RATIO_CACHE_SIZE = 64
 def _warped_residual_ratio(a: np.ndarray, b: np.ndarray) -> float:
     """:func:`warped_residual_ratio`, worked out."""
     h, w = a.shape
-    size = (w * _CAREFUL_SCALE, h * _CAREFUL_SCALE)
-    sigma = _MOTION_BLUR_SIGMA * _CAREFUL_SCALE
+    # DIS needs a few patches in each direction (it crashes on slivers): tiny or very wide
+    # thumbnails are enlarged further.
+    scale = max(float(_CAREFUL_SCALE), _FLOW_MIN_SIDE / min(h, w))
+    size = (int(round(w * scale)), int(round(h * scale)))
+    sigma = _MOTION_BLUR_SIGMA * scale
     big_a = cv2.GaussianBlur(cv2.resize(a, size, interpolation=cv2.INTER_LINEAR), (0, 0), sigma)
     big_b = cv2.GaussianBlur(cv2.resize(b, size, interpolation=cv2.INTER_LINEAR), (0, 0), sigma)
     grid_x, grid_y = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
-    m = max(1, size[1] // 10)
+    m = max(1, min(size) // 10)
     inner = (slice(m, size[1] - m), slice(m, size[0] - m))
     raw = float(np.abs(big_a[inner].astype(np.float32) - big_b[inner]).mean())
     if raw == 0:
