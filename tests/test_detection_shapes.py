@@ -79,7 +79,7 @@ def test_nothing_else_is_reported(shapes_clip):
 
 #: In-shot events that are not transitions, each in a shot of its own between hard cuts.
 DISTRACTIONS = [("exposure", 12), ("figure", 15), ("strobe", 6), ("freeze", 20), ("flash", 2), ("whip", 6),
-                ("zoom", 20), ("text", 30), ("flicker", 30)]
+                ("zoom", 20), ("text", 30), ("flicker", 30), ("jolt", 12)]
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,44 @@ def test_cuts_around_distractions_are_found(distractions_clip):
     found = {p["frame"] for p in timeline["transitions"]}
     for t in truth["transitions"]:
         assert any(abs(f - t["frame"]) <= TOLERANCE for f in found), (t, sorted(found))
+
+
+def test_fade_ends_where_the_picture_is_back(tmp_path):
+    """A fade through black into (and out of) a moving shot ends when the picture has its contrast
+    back, not where the shot's own movement stops adding to it: both ends within 3 frames."""
+    path = tmp_path / "fades.mp4"
+    shots = [ShotSpec(70, seed=40 + i, motion=4.0, pan=(1.5, 0.5)) for i in range(3)]
+    transitions = [TransitionSpec("fade", frames=24, hold=4), TransitionSpec("fade-white", frames=30, hold=2)]
+    truth = render_clip(path, shots, transitions, size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    for t in truth["transitions"]:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+        assert len(hits) == 1 and hits[0]["type"] == "fade", (t, timeline["transitions"])
+        assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits[0])
+
+
+def test_camera_jolts_are_not_cuts(tmp_path):
+    """A handheld camera jerking by a sixth of the picture within one motion-blurred frame, holding
+    and jerking back, is the old picture moved: no cut, while the real cuts between the shots stay."""
+    path = tmp_path / "jolts.mp4"
+    lengths = (8, 10, 12, 14, 16, 20)
+    shots = [ShotSpec(70, seed=60 + i, motion=1.5, pan=(0.3, 0.0)) for i in range(len(lengths))]
+    events = [Event("jolt", 70 * i + 25, frames=n) for i, n in enumerate(lengths)]
+    render_clip(path, shots, None, events=events, size=(320, 180), options=FAST)
+    found = [(p["type"], p["frame"]) for p in run_json(path)["transitions"]]
+    assert found == [("cut", 70 * i) for i in range(1, len(lengths))], found
+
+
+def test_slow_wipes_are_found_end_to_end(tmp_path):
+    """Wipes of 1.8-4 s replace a thin band of the picture per frame, too little to stand out frame by
+    frame: each is still found once, as one wipe, its span grown to the steady pictures either side."""
+    path = tmp_path / "slow_wipes.mp4"
+    wipes = [("hard", 100), ("soft", 90), ("iris", 80), ("diag", 60), ("clock", 50), ("barn", 45)]
+    shots = [ShotSpec(150, seed=80 + i, motion=1.0, pan=(0.2, 0.0)) for i in range(len(wipes) + 1)]
+    transitions = [TransitionSpec("wipe", frames=n, shape=shape) for shape, n in wipes]
+    truth = render_clip(path, shots, transitions, size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    for t in truth["transitions"]:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+        assert len(hits) == 1 and hits[0]["type"] == "wipe", (t, hits)
+    assert len(timeline["transitions"]) == len(wipes), timeline["transitions"]

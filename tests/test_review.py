@@ -48,6 +48,22 @@ def test_slider_rule_finds_the_detectors_cuts(cut_clip, negatives_clip, tmp_path
     assert session.record.flash_end, "the flash in the negatives clip was recorded"
 
 
+def test_slider_rule_leaves_camera_jolts_out(tmp_path):
+    """A handheld jolt clears the cut bar but is the old picture moved: the record marks it, and the
+    record's rule gives the detector's cuts, without the jolts, at the analysis sensitivity."""
+    from shotdetect.review import analyse, decide_cuts
+    from tooling.synth import Event, render_clip
+
+    path = tmp_path / "jolts.mp4"
+    shots = [ShotSpec(70, seed=60 + i, motion=1.5, pan=(0.3, 0.0)) for i in range(3)]
+    render_clip(path, shots, None, events=[Event("jolt", 25, frames=8), Event("jolt", 95, frames=10)],
+                size=(320, 180))
+    session = analyse(path, tmp_path / "o")
+    detected = [t.frame for t in session.detected.transitions if t.type == "cut"]
+    assert detected == [70, 140] and session.record.moved
+    assert [f for f, _ in decide_cuts(session.record, 0.5, session.detected.settings["min_shot_len"])] == detected
+
+
 @pytest.mark.parametrize("name", ["pan.mp4", "pan.ts"])  # MPEG-TS: starts at 1.4 s, seeks land late
 def test_frames_by_number_are_exact(tmp_path, name):
     """Random access, backwards and forwards, gives the same picture as decoding from the start."""

@@ -15,6 +15,7 @@ from ..features import REPEAT_DIFF, FrameSignals
 from .base import DetectorSettings
 from .candidates import Candidate
 from .flashes import flash_end
+from .picture import warped_residual_ratio
 from .window import SignalWindow
 
 __all__ = ["CutDetector", "cut_strength", "cut_strength_of", "find_cuts", "CUT_THRESHOLD", "CUT_CONTRAST"]
@@ -27,6 +28,11 @@ CUT_CONTRAST = 3.0
 NEIGHBOURHOOD_SECONDS = 0.5
 #: Neighbours left out of the local level as outliers (other cuts, flashes nearby).
 _OUTLIERS = 3
+#: Most share of a jump's difference that may be left once either frame is moved onto the other along
+#: careful dense flow, for it to be camera motion rather than a cut (see
+#: :func:`~.picture.warped_residual_ratio`): a fast handheld move or tilt leaves about a fifth, a
+#: cut more than 0.4. Set low, on the side of keeping cuts.
+MOTION_LEFT_AT_MOST = 1 / 3
 
 
 def cut_strength(w: SignalWindow) -> np.ndarray:
@@ -91,6 +97,8 @@ def find_cuts(w: SignalWindow, *, threshold: float = CUT_THRESHOLD, contrast: fl
         if back is not None:
             quiet_until = back
             continue
+        if warped_residual_ratio(w.thumbs[i - 1], w.thumbs[i]) <= MOTION_LEFT_AT_MOST:
+            continue  # the new picture is the old one moved: a fast camera move, not a cut
         score = float(x[i] / (x[i] + bar[i]))
         frame = w.start + int(i)
         if found and frame - found[-1].frame < min_gap:

@@ -24,6 +24,8 @@ MIN_RAMP_DEPARTURE = 0.06
 #: twice :data:`~shotdetect.features.STILL_DIFF` (one grey level), as it is asked only of frames
 #: already flat (black or white), where grain and dithering may shimmer a little.
 HOLD_STILL_DIFF = 0.004
+#: Share of a ramp's change after which the picture counts as back (see :func:`_settled_end`).
+RAMP_SETTLED = 0.95
 #: A flat hold shorter than this joins fade-out and fade-in (or a cut to black and a fade-in, a
 #: fade-out and a cut from black) into one transition, a dip, in seconds; a longer black is a pause
 #: of its own.
@@ -41,6 +43,18 @@ def _ramp(departure: np.ndarray, i: int, step: int, limit: int) -> int:
         if departure[j] > departure[best] + 1e-3:
             best = j
     return best
+
+
+def _settled_end(departure: np.ndarray, hold: int, far: int) -> int:
+    """The frame between ``hold`` and ``far`` (a ramp's far end) where the picture has regained
+    :data:`RAMP_SETTLED` of the ramp's change: the fade is over there, and what changes after it
+    is the shot's own movement or light."""
+    target = departure[hold] + RAMP_SETTLED * (departure[far] - departure[hold])
+    step = 1 if far > hold else -1
+    for j in range(hold, far + step, step):
+        if departure[j] >= target:
+            return j
+    return far
 
 
 def _is_ramp(departure: np.ndarray) -> bool:
@@ -87,6 +101,7 @@ def find_fades(w: SignalWindow, *, threshold_scale: float = 1.0) -> list[Candida
         # cut to or from black, not a fade.
         has_out = _is_ramp(departure[out_start:h0 + 1])
         has_in = _is_ramp(departure[h1:in_end + 1][::-1])
+        out_start, in_end = _settled_end(departure, h0, out_start), _settled_end(departure, h1, in_end)
         if not has_out and not has_in:
             continue
         if not has_out and h0 > 0 and flash_end(w, h0) is not None:

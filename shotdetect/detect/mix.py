@@ -15,12 +15,25 @@ from ..features import STILL_DIFF
 from .base import MAX_GRADUAL_SECONDS, DetectorSettings, explained_spans
 from .candidates import Candidate
 from .fades import nearly_flat
-from .picture import (band, changed_share, colour_changed_share, moved_changed_share, outside,
+from .picture import (band, changed_share, changed_shares, colour_changed_share, moved_changed_share, outside,
                       structure_changed_share)
 from .window import SignalWindow, runs
 
 __all__ = ["MixDetector", "find_mixes", "running_median", "settled", "MIN_STRUCTURE_SHARE", "SETTLE_SECONDS"]
 
+#: Frames over which a picture must stay put to count as steady when a span is grown to its ends,
+#: in seconds, and the most share of it that may change meanwhile (noise and a pixel of movement
+#: do not count, see :func:`~.picture.changed_share`; a 4 s wipe at 25 fps replaces 2 %% in 2 frames).
+STEADY_SECONDS = 0.08
+STEADY_SHARE = 0.01
+#: The same distance for finding slow wipes that nothing else marks: a 4 s wipe moves its edge
+#: less than a thumbnail pixel per frame, which :func:`~.picture.changed_share` forgives over two
+#: frames, but replaces 6 %% of the picture in 6.
+SLOW_STEADY_SECONDS = 0.24
+#: Most share of the changing pixels of a grown span (see :func:`_grown`) that may show B and later A
+#: again: a transition replaces each part of the picture for good (once B, it stays B), where a
+#: camera move or a morph carries parts back and forth.
+MAX_RETURNED = 0.05
 #: Longest quiet stretch inside one transition, in seconds (slow dissolves and wipes have some).
 RUN_GAP_SECONDS = 0.25
 #: How many times a shot's usual activity a frame's change must reach to take part in a transition.
@@ -73,7 +86,7 @@ def settled(thumbs: np.ndarray, ia: int, ib: int, k: int, across: float) -> bool
     return max(before, after) < SETTLED_RATIO * across
 
 
-def _classify_run(thumbs: np.ndarray, s: int, e: int) -> tuple[str, float, int] | None:
+def _classify_run(thumbs: np.ndarray, s: int, e: int) -> tuple[str, float, int, float] | None:
     """Whether frames ``s..e`` take the picture from A = frame s-1 to B = frame e+1, whatever the
     shape of the transition.
 
@@ -85,7 +98,8 @@ def _classify_run(thumbs: np.ndarray, s: int, e: int) -> tuple[str, float, int] 
     from how pixels switch: all together (their mix weight mid-way) is a dissolve, one region at a
     time (each pixel A or B) is a wipe.
 
-    Returns (kind, unexplained share, first frame mostly B) or None when the frames are no such mix.
+    Returns (kind, unexplained share, first frame mostly B, share of the changing pixels that showed
+    B and later A again) or None when the frames are no such mix.
     """
     n = len(thumbs)
     a, b = thumbs[max(0, s - 1)], thumbs[min(n - 1, e + 1)]
@@ -99,11 +113,15 @@ def _classify_run(thumbs: np.ndarray, s: int, e: int) -> tuple[str, float, int] 
     in_b_lo, in_b_hi = band_b[0][changing], band_b[1][changing]
     va, step = fa[changing], fb[changing] - fa[changing]
     explained, share_b, midway = [], [], []
+    shown_b = np.zeros(len(va), bool)  # pixels that have shown B (and not A) at some frame
+    back_to_a = np.zeros(len(va), bool)  # ... and show A again at a later one
     for m in range(s, e + 1):
         px = thumbs[m].astype(np.float32)[changing]
         explained.append(float(((px >= lo) & (px <= hi)).mean()))
         in_a = (px >= in_a_lo) & (px <= in_a_hi)
         in_b = (px >= in_b_lo) & (px <= in_b_hi)
+        back_to_a |= shown_b & in_a & ~in_b
+        shown_b |= in_b & ~in_a
         share_b.append(float((in_b & ~in_a).mean() + 0.5 * (~in_a & ~in_b).mean()))
         weight = np.clip((px - va) / step, 0.0, 1.0)
         midway.append(float(np.minimum(weight, 1.0 - weight).mean()))
@@ -114,7 +132,7 @@ def _classify_run(thumbs: np.ndarray, s: int, e: int) -> tuple[str, float, int] 
         return None
     kind = "dissolve" if float(np.median(midway)) >= DISSOLVE_MIDWAY else "wipe"
     turn = next((s + k for k, f in enumerate(share_b) if f > 0.5), (s + e + 1) // 2)
-    return kind, unexplained, turn
+    return kind, unexplained, turn, float(back_to_a.mean())
 
 
 def _sub_spans(w: SignalWindow, s: int, e: int, min_len: int, most: int = 3) -> list[tuple[int, int]]:
@@ -165,9 +183,12 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
     min_len = w.frames(0.1, minimum=3)
     settle = w.frames(SETTLE_SECONDS)
     thumbs = w.thumbs
-    verdicts: list[tuple[float, str, int, int, int]] = []
-    for s, e in _spans(runs(filled), w.frames(RUN_GAP_SECONDS), limit, explained):
-        for s2, e2 in _sub_spans(w, s, e, min_len):
+    verdicts: list[tuple[bool, float, str, int, int, int]] = []
+    spans = _spans(runs(filled), w.frames(RUN_GAP_SECONDS), limit, explained)
+    grown = [g for g in _grown(w, spans, limit, explained) if g not in spans]
+    grown += [u for u in _unsteady_runs(w, min_len, limit, explained) if u not in spans and u not in grown]
+    for s, e in spans + grown:
+        for s2, e2 in _sub_spans(w, s, e, min_len) if (s, e) not in grown else [(s, e)]:
             ia, ib = max(0, s2 - 1), min(n - 1, e2 + 1)
             if float(w.residual[s2:e2 + 1].sum()) < MIN_UNEXPLAINED_MOTION * float(w.diff[s2:e2 + 1].sum()):
                 continue
@@ -181,11 +202,14 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
             if moved_changed_share(thumbs[ia], thumbs[ib]) < MOVED_RATIO * across:
                 continue  # the new picture is the old one moved: a pan, a zoom, a drift
             verdict = _classify_run(thumbs, s2, e2)
+            if verdict is not None and (s, e) in grown and verdict[3] > MAX_RETURNED:
+                continue  # grown over slow region-wise change, which must then be one for good
             if verdict is not None:
-                verdicts.append((verdict[1], verdict[0], verdict[2], s2, e2))
-    # Best explained first; a span overlapping one already taken is another reading of it.
+                verdicts.append(((s, e) in grown, verdict[1], verdict[0], verdict[2], s2, e2))
+    # Spans of plain activity first (their ends are where the change is plain), best explained
+    # first; a span overlapping one already taken is another reading of it.
     found: list[Candidate] = []
-    for err, kind, turn, s, e in sorted(verdicts):
+    for _, err, kind, turn, s, e in sorted(verdicts):
         if any(c.start - w.start <= e and s <= c.end - w.start for c in found):
             continue
         ia, ib = max(0, s - 1), min(n - 1, e + 1)
@@ -194,6 +218,55 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
         score = float(np.clip(1.0 - err / (2 * MAX_UNEXPLAINED), 0.0, 1.0))
         found.append(Candidate(kind, w.start + turn, w.start + s, w.start + e, score))
     return sorted(found, key=lambda c: c.start)
+
+
+def _grown(w: SignalWindow, spans: list[tuple[int, int]], limit: int, explained: np.ndarray) -> list[tuple[int, int]]:
+    """Each span grown outwards until the pictures either side are steady: a wipe, an iris or
+    slices change a thin part of the picture per frame, so their slow first and last parts do not
+    count as activity, but the picture is not steady until the transition is over. A span that
+    meets no steady picture within the longest transition (a moving shot) is not grown."""
+    n, k = len(w), w.frames(STEADY_SECONDS)
+    if n <= 2 * k:
+        return []
+    shares = changed_shares(w.thumbs, k)
+
+    def steady(t: int) -> bool:
+        """The picture does not change between frames t and t + k."""
+        return bool(shares[t] <= STEADY_SHARE)
+
+    out = []
+    for s, e in spans:
+        a = s - 1  # frame A: the last one before the span, steady towards the past
+        while a >= k and not steady(a - k) and not explained[a] and e - a < limit:
+            a -= 1
+        b = e + 1  # frame B: the first one after the span, steady towards the future
+        while b < n - k and not steady(b) and not explained[b] and b - s < limit:
+            b += 1
+        if a < k or b >= n - k or not steady(a - k) or not steady(b) or b - a - 1 > limit:
+            continue
+        if (a + 1, b - 1) != (s, e):
+            out.append((a + 1, b - 1))
+    return out
+
+
+def _unsteady_runs(w: SignalWindow, min_len: int, limit: int, explained: np.ndarray) -> list[tuple[int, int]]:
+    """Stretches of frames whose picture keeps changing, between two steady pictures: a slow wipe
+    changes so little per frame that nothing else marks it, but over :data:`SLOW_STEADY_SECONDS`
+    it replaces a visible part of the picture."""
+    n, k = len(w), w.frames(SLOW_STEADY_SECONDS)
+    if n <= 2 * k:
+        return []
+    moving = changed_shares(w.thumbs, k) > STEADY_SHARE  # the picture changes between t and t + k
+    out = []
+    for s, e in runs(moving):
+        # Frame s - 1 and the k after it are alike, so the change starts at s + k; frame e + 1 and
+        # the k after it are alike, so it is over by e + 1.
+        first, last = s + k, e
+        if s == 0 or e >= n - k - 1 or explained[s:e + 2].any():
+            continue
+        if min_len <= last - first + 1 <= limit:
+            out.append((first, last))
+    return out
 
 
 def _spans(active_runs: list[tuple[int, int]], gap: int, limit: int, explained: np.ndarray,

@@ -7,6 +7,7 @@ different picture": fades (did the shot come back after a dip?) and the mix dete
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import cv2
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from ..features.histogram import bhattacharyya
 from .window import SignalWindow
 
-__all__ = ["colour_changed_share", "moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "PIXEL_TOLERANCE"]
+__all__ = ["changed_shares", "colour_changed_share", "moved_changed_share", "band", "outside", "changed_share", "structure_changed_share", "same_picture", "warped_residual_ratio", "PIXEL_TOLERANCE"]
 
 #: Grey levels a pixel may differ from its 3x3 neighbourhood and still show the same picture
 #: (noise and compression; the neighbourhood itself absorbs a pixel of movement).
@@ -43,6 +44,35 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> float:
     other picture's neighbourhood, so a pixel of movement or noise is not counted."""
     fa, fb = a.astype(np.float32), b.astype(np.float32)
     return float((outside(fb, band(a)) & outside(fa, band(b))).mean())
+
+
+def changed_shares(thumbs: np.ndarray, k: int) -> np.ndarray:
+    """:func:`changed_share` of frames ``t`` and ``t + k`` for every ``t``, at once (the same values,
+    each picture's band worked out once, the comparisons in blocks to bound the memory)."""
+    n = len(thumbs)
+    out = np.zeros(max(0, n - k))
+    if n <= k:
+        return out
+    # Bands in uint8, clipped at 0 and 255: no pixel value lies outside those anyway.
+    tol = int(PIXEL_TOLERANCE)
+    lo = np.empty_like(thumbs)
+    hi = np.empty_like(thumbs)
+    for t, picture in enumerate(thumbs):
+        lo[t] = cv2.erode(picture, _NEIGHBOURS)
+        hi[t] = cv2.dilate(picture, _NEIGHBOURS)
+    lo -= np.minimum(lo, tol)
+    hi += np.minimum(255 - hi, tol)
+    flat, lo, hi = thumbs.reshape(n, -1), lo.reshape(n, -1), hi.reshape(n, -1)
+    for first in range(0, n - k, _BLOCK):
+        a = slice(first, min(n - k, first + _BLOCK))
+        b = slice(a.start + k, a.stop + k)
+        changed = ((flat[b] < lo[a]) | (flat[b] > hi[a])) & ((flat[a] < lo[b]) | (flat[a] > hi[b]))
+        out[a] = np.count_nonzero(changed, axis=1) / flat.shape[1]
+    return out
+
+
+#: Frames compared at once by :func:`changed_shares`.
+_BLOCK = 64
 
 
 def colour_changed_share(a: np.ndarray, b: np.ndarray, chroma_a: np.ndarray, chroma_b: np.ndarray) -> float:
@@ -95,6 +125,78 @@ def moved_changed_share(a: np.ndarray, b: np.ndarray) -> float:
     m = max(1, min(size) // 10)
     inner = (slice(m, size[1] - m), slice(m, size[0] - m))
     return changed_share(np.ascontiguousarray(moved[inner]), np.ascontiguousarray(big_b[inner]))
+
+
+def warped_residual_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """How much of the difference between two consecutive grey thumbnails is left once either is
+    moved onto the other along dense optical flow: the larger of the two directions' mean residual,
+    over their plain mean difference (borders left out). About 0.2 when the camera moved fast
+    (motion blur and all), over 0.4 at a cut: a new picture cannot be flowed out of the old one, in
+    either direction (one direction alone can smear a textured picture into a flat one).
+
+    Both pictures are blurred first (:data:`_MOTION_BLUR_SIGMA`): the motion blur of a jerk smears
+    what the sharp frame shows, which no flow can undo. The flow is the careful kind (DIS "medium"
+    on the thumbnails enlarged twice), too slow for every frame but affordable for the few frames
+    that may be cuts.
+    """
+    key = a.tobytes() + b.tobytes()
+    cache: OrderedDict[bytes, float] | None = getattr(_local, "ratios", None)
+    if cache is None:
+        cache = _local.ratios = OrderedDict()
+    if key in cache:
+        return cache[key]
+    cache[key] = ratio = _warped_residual_ratio(a, b)
+    if len(cache) > _RATIO_CACHE_SIZE:
+        cache.popitem(last=False)
+    return ratio
+
+
+#: Pairs whose :func:`warped_residual_ratio` is remembered: the streaming detector decides on
+#: overlapping windows and asks about the same candidate cut a few times.
+_RATIO_CACHE_SIZE = 64
+
+
+def _warped_residual_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`warped_residual_ratio`, worked out."""
+    h, w = a.shape
+    # DIS needs a few patches in each direction (it crashes on slivers): tiny or very wide
+    # thumbnails are enlarged further.
+    scale = max(float(_CAREFUL_SCALE), _FLOW_MIN_SIDE / min(h, w))
+    size = (int(round(w * scale)), int(round(h * scale)))
+    sigma = _MOTION_BLUR_SIGMA * scale
+    big_a = cv2.GaussianBlur(cv2.resize(a, size, interpolation=cv2.INTER_LINEAR), (0, 0), sigma)
+    big_b = cv2.GaussianBlur(cv2.resize(b, size, interpolation=cv2.INTER_LINEAR), (0, 0), sigma)
+    grid_x, grid_y = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
+    m = max(1, min(size) // 10)
+    inner = (slice(m, size[1] - m), slice(m, size[0] - m))
+    raw = float(np.abs(big_a[inner].astype(np.float32) - big_b[inner]).mean())
+    if raw == 0:
+        return 0.0
+    left = 0.0
+    for src, dst in ((big_a, big_b), (big_b, big_a)):
+        flow = np.asarray(_careful_estimator().calc(dst, src, None))  # type: ignore[call-overload]
+        moved = cv2.remap(src, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+        left = max(left, float(np.abs(moved[inner].astype(np.float32) - dst[inner]).mean()))
+    return left / raw
+
+
+#: Gaussian blur, in thumbnail pixels, applied to both pictures before :func:`warped_residual_ratio`
+#: compares them: wide enough to hide the streaks of a jerk's motion blur, narrow enough to leave a
+#: cut's new picture different.
+_MOTION_BLUR_SIGMA = 1.5
+#: Enlargement of the thumbnails for :func:`warped_residual_ratio` (DIS patches of 8 px need a few
+#: dozen pixels of height to find a fast movement).
+_CAREFUL_SCALE = 2
+
+
+def _careful_estimator() -> cv2.DISOpticalFlow:
+    """One DIS estimator of the "medium" preset per thread."""
+    estimator = getattr(_local, "careful", None)
+    if estimator is None:
+        estimator = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        _local.careful = estimator
+    return estimator
 
 
 #: Shortest side, in pixels, of the pictures the optical flow between two ends is estimated on.

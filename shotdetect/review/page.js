@@ -5,6 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const D = await (await fetch("/data")).json();
   const S = D.scores, N = S.times.length, FPS = S.fps || 25;
+  const MOVED = new Set(S.moved || []);  // frames whose change a camera move explains
   const TYPES = ["cut", "dissolve", "fade", "wipe"];
   const R = {                      // the page's state, also read by the tests
     cur: 0, sens: D.sensitivity, selected: -1, saved: 0,
@@ -33,6 +34,7 @@
       if (x <= bar || i <= quiet) continue;
       const back = S.flash_end[i];
       if (back !== undefined) { quiet = back; continue; }
+      if (MOVED.has(i)) continue;
       const score = x / (x + bar);
       const last = found[found.length - 1];
       if (last && i - last.frame < D.min_gap) {

@@ -3,8 +3,8 @@
 During the one analysis pass :class:`ScoreRecorder` keeps, per frame, only what the hard-cut rule of
 :func:`shotdetect.detect.cuts.find_cuts` reads: the cut strength, whether the frame repeats the
 previous one, and, for the few frames strong enough to be a cut at any sensitivity, where a flash
-that explains the change ends (the flash test needs the small pictures around the frame, which are
-not kept). From that record :func:`decide_cuts` (and the page's script, which mirrors it) decides
+that explains the change ends and whether the new picture is the old one moved (both tests need the
+small pictures around the frame, which are not kept). From that record :func:`decide_cuts` (and the page's script, which mirrors it) decides
 the cuts for any sensitivity without decoding again.
 """
 
@@ -16,8 +16,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..detect.cuts import CUT_CONTRAST, CUT_THRESHOLD, NEIGHBOURHOOD_SECONDS, local_level
+from ..detect.cuts import (CUT_CONTRAST, CUT_THRESHOLD, MOTION_LEFT_AT_MOST, NEIGHBOURHOOD_SECONDS,
+                           local_level)
 from ..detect.flashes import FLASH_SECONDS, flash_end
+from ..detect.picture import warped_residual_ratio
 from ..detect.window import SignalWindow
 from ..features import REPEAT_DIFF, FrameSignals
 from ..rates import FALLBACK_FPS, rate_or_fallback
@@ -36,12 +38,14 @@ LOWEST_THRESHOLD = CUT_THRESHOLD * scale_of(1.0)
 
 @dataclass
 class ScoreRecord:
-    """Per-frame arrays (index = frame number) and the sparse flash ends."""
+    """Per-frame arrays (index = frame number), the sparse flash ends and the frames whose change a
+    camera move explains."""
 
     times: list[Fraction] = field(default_factory=list)
     strength: list[float] = field(default_factory=list)
     repeat: list[bool] = field(default_factory=list)
     flash_end: dict[int, int] = field(default_factory=dict)
+    moved: set[int] = field(default_factory=set)
     level: np.ndarray | None = None
     fps: float = float(FALLBACK_FPS)
 
@@ -59,6 +63,7 @@ class ScoreRecord:
             "strength": [round(v, 5) for v in self.strength],
             "level": [round(float(v), 5) for v in self.level],
             "flash_end": {str(k): v for k, v in self.flash_end.items()},
+            "moved": sorted(self.moved),
             "fps": self.fps,
             "threshold": CUT_THRESHOLD,
             "contrast": CUT_CONTRAST,
@@ -104,6 +109,8 @@ class ScoreRecorder:
             back = flash_end(window, i)
             if back is not None:
                 self.record.flash_end[frame] = window.start + back
+            elif warped_residual_ratio(window.thumbs[i - 1], window.thumbs[i]) <= MOTION_LEFT_AT_MOST:
+                self.record.moved.add(frame)
 
 
 def decide_cuts(record: ScoreRecord, sensitivity: float, min_gap: int) -> list[tuple[int, float]]:
@@ -121,6 +128,8 @@ def decide_cuts(record: ScoreRecord, sensitivity: float, min_gap: int) -> list[t
         if i in record.flash_end:
             quiet_until = record.flash_end[i]
             continue
+        if i in record.moved:
+            continue  # the new picture is the old one moved: a camera move
         score = x / (x + bar)
         if found and i - found[-1][0] < min_gap:
             if score > found[-1][1]:

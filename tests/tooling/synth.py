@@ -105,7 +105,7 @@ __all__ = [
 TRANSITION_KINDS = ("cut", "dissolve", "fade", "fade-white", "wipe")
 #: Event kinds understood by :class:`Event`.
 EVENT_KINDS = ("flash", "text", "zoom", "flicker", "rain", "texture", "whip", "exposure", "figure", "strobe",
-               "freeze")
+               "freeze", "jolt")
 #: Shapes of the gradual transitions (``TransitionSpec.shape``), by kind.
 TRANSITION_SHAPES = {
     "dissolve": ("linear", "ease", "pixel", "blur"),
@@ -237,6 +237,8 @@ class Event:
         back over ``frames`` frames. ``"figure"``: a striped disc fading in over the left third of
         the picture, staying, and fading out (motion graphics over a background that stays). ``"strobe"``: every other frame blown out toward
         white. ``"freeze"``: a freeze frame, the first frame's picture held for ``frames`` frames.
+        ``"jolt"``: a handheld jolt, the camera jerking by a sixth of the picture within one frame
+        (motion-blurred), holding, and jerking back on the last frame.
     frame : int
         Timeline frame where the event starts; it and the following ``frames - 1`` frames must be
         pure frames of a single shot.
@@ -675,7 +677,23 @@ def _apply_strobe(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> 
     return img * 0.4 + 153.0 if j % 2 == 0 else img
 
 
-_DISTRACTORS = {"flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip,
+def _apply_jolt(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A handheld jolt: the camera jerks by about a sixth of the picture (panning and tilting at
+    once) within one frame, blurred along the jerk, holds there, and jerks back on the last frame."""
+    h, w = img.shape[:2]
+    sign = np.random.default_rng(n).choice([-1.0, 1.0], 2)
+    dx, dy = sign[0] * w / 6, sign[1] * h / 6
+    moved = cv2.warpAffine(img, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h), borderMode=cv2.BORDER_REFLECT)
+    if j not in (0, n - 1):
+        return moved
+    k = int(np.hypot(dx, dy) / 3) | 1  # the jerk's motion blur, along its direction
+    kernel = np.zeros((k, k), np.float32)
+    ex, ey = int(k / 2 * dx / np.hypot(dx, dy)), int(k / 2 * dy / np.hypot(dx, dy))
+    cv2.line(kernel, (k // 2 - ex, k // 2 - ey), (k // 2 + ex, k // 2 + ey), 1.0)
+    return cv2.filter2D(moved, -1, kernel / float(kernel.sum()))
+
+
+_DISTRACTORS = {"jolt": _apply_jolt, "flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip,
                 "exposure": _apply_exposure, "figure": _apply_figure, "strobe": _apply_strobe}
 
 
