@@ -21,7 +21,8 @@ from .detect import DETECTORS, Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
-from .errors import DecodeError
+from .decode.span import Position, SpanSource, parse_position, with_range
+from .errors import DecodeError, UsageError
 from .settings import check_detect_options
 from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
 from .watchdog import Watchdog
@@ -57,6 +58,16 @@ class StreamInterrupted(KeyboardInterrupt):
         super().__init__("interrupted")
         self.timeline = timeline
         self.cause = cause
+
+
+def _position(value: Position | str | None, name: str) -> Position | None:
+    """``start``/``end``/``duration`` as a :class:`Position` (text is parsed; a bad one is a usage error)."""
+    if value is None or isinstance(value, Position):
+        return value
+    try:
+        return parse_position(str(value))
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
 
 
 def _min_shot_frames(min_shot_len: int | float | str, fps: Fraction | None) -> int:
@@ -97,8 +108,14 @@ class _ShotBuilder:
         self.shots: list[Shot] = []
         self.transitions: list[Transition] = []
         self.shot_count = 0
+        self._origin = 0  # the first analysed frame: 0, or the start of --start's range
         self._start = 0
         self._start_time = Fraction(0)
+
+    def begin(self, frame: int, time: Fraction) -> None:
+        """The first analysed frame (not frame 0 when only a range is analysed): the first shot starts there."""
+        self._origin = self._start = frame
+        self._start_time = time
 
     def transition(self, cand: Candidate) -> None:
         t = self.times
@@ -106,7 +123,7 @@ class _ShotBuilder:
             type=cand.type, frame=cand.frame, start_frame=cand.start, end_frame=cand.end,
             time=t[cand.frame], start_time=t[cand.start], end_time=t[cand.end], score=cand.score,
         ))
-        if not self.shot_count and not cand.is_gradual and cand.frame < self.min_frames:
+        if not self.shot_count and not cand.is_gradual and cand.frame - self._origin < self.min_frames:
             self.transitions.pop()  # the first shot would be too short: it joins the second
             return
         if self.listener is not None:
@@ -208,6 +225,9 @@ def detect(
     finish_on_interrupt: bool = False,
     source_format: str | None = None,
     source_options: dict[str, str] | None = None,
+    start: Position | str | None = None,
+    end: Position | str | None = None,
+    duration: Position | str | None = None,
 ) -> Timeline:
     """Find the transitions and shots of a video in one streaming pass.
 
@@ -255,6 +275,11 @@ def detect(
         decide are decided (and heard about), then :class:`StreamInterrupted` carries the timeline.
     source_format, source_options : optional
         FFmpeg input format and options for a stream (see :class:`shotdetect.decode.LiveSource`).
+    start, end, duration : Position or str, optional
+        Analyse only from ``start`` (inclusive) to ``end`` (exclusive) or for ``duration``: seconds
+        (``12.5``, ``1:02.5``), a timecode (``00:01:02:12``) or a frame (``300f``); see
+        :mod:`shotdetect.decode.span`. Frame numbers and times stay those of the whole video; the
+        timeline's ``video.range`` records the part analysed.
 
     Returns
     -------
@@ -271,12 +296,19 @@ def detect(
         keyframe_sink=keyframe_sink, on_signals=on_signals, progress=progress, analysis_width=analysis_width,
         max_duration=max_duration, stall_timeout=stall_timeout, image_order=image_order,
         image_fps=image_fps))
+    positions = [_position(p, name) for p, name in ((start, "start"), (end, "end"), (duration, "duration"))]
     watchdog = Watchdog(stall_timeout)
     try:
         # Shortcut decoding (fast): frames that come out slightly blocky are never preferred as keyframes.
         with watchdog, _opencv_single_threaded(), open_source(
                 path, analysis_width=analysis_width, max_duration=max_duration, order=image_order, fps=image_fps,
-                format=source_format, options=source_options, fast=True, still_images=False) as reader:
+                format=source_format, options=source_options, fast=True, still_images=False) as opened:
+            reader: FrameSource = opened
+            if any(positions):
+                try:
+                    reader = SpanSource(opened, *positions)
+                except ValueError as exc:
+                    raise UsageError(str(exc)) from None
             return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
                         gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
                         on_signals=on_signals, progress=progress, analysis_width=analysis_width,
@@ -329,6 +361,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
     builder = _ShotBuilder(selector, keyframe_sink, info, times, min_frames=min_frames, listener=on_transition,
                            reads=reads, retain=retain)
     count = 0
+    first_frame, first_time = 0, Fraction(0)
     last_time = Fraction(0)
     cadence = _Cadence()
     interrupted: KeyboardInterrupt | None = None
@@ -349,8 +382,11 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
             strength = cut_strength_of(signals)
             if on_signals is not None:
                 on_signals(signals, strength)
-            if frame.index:
+            if count:
                 cadence.add(frame.time - last_time)
+            else:
+                builder.begin(frame.index, frame.time)
+                first_frame, first_time = frame.index, frame.time
             if frame.index % 1024 == 1023:
                 oldest = detector.oldest_frame  # what a transition still to come may refer to
                 times.trim(oldest)
@@ -381,6 +417,8 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
     if progress is not None:
         progress(count, count)
     info = replace(info, frame_count=count, duration=last_time + step, vfr=cadence.variable)
+    if isinstance(reader, SpanSource):
+        info = with_range(info, (first_frame, first_time), (count, last_time + step))
     warnings = list(reader.warnings)
     if interrupted is not None:
         warnings.append(f"interrupted after {count} frames ({float(last_time + step):.3f} s); "
