@@ -43,6 +43,7 @@ from .jobs import FolderJob
 from .pipeline import StreamInterrupted, detect
 from .decode import is_image_file, is_live_source
 from .decode.span import parse_position
+from .region import parse_roi
 from .progress import ProgressBar
 from .timeline import Timeline
 
@@ -62,6 +63,7 @@ examples:
   shotdetect film.mp4 --out film/ --no-images --split-accurate
   shotdetect film.mp4 --out part/ --start 1:30 --end 2:45 --export edl   part of a film, absolute timecodes
   shotdetect film.mp4 --start 300f --duration 60s    frames 300 on for a minute
+  shotdetect news.mp4 --roi 0,0,1920,900       ignore the ticker below y=900 (display pixels)
   shotdetect udp://127.0.0.1:23460 --jsonl - --no-gradual   each cut of a live stream as a JSON line
 
 exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
@@ -75,6 +77,12 @@ _pixels = number(low=1, high=16384, integer=True)
 def _position(text: str) -> str:
     """``--start``/``--end``/``--duration``: checked here, kept as text for the job (see decode/span.py)."""
     checked(parse_position)(text)
+    return text
+
+
+def _roi(text: str) -> str:
+    """``--roi``: checked with the slide extractor's parser, kept as text for the job."""
+    checked(parse_roi)(text)
     return text
 
 
@@ -142,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--min-shot-len", type=min_shot_len, default="3", metavar="N",
                      help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
     det.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
+    det.add_argument("--roi", type=_roi, metavar="X,Y,W,H",
+                     help="look for transitions in this region only (pixels of the picture as shown: rotation "
+                          "applied); keyframes stay whole pictures")
     seq = p.add_argument_group("image sequences (a folder of pictures or a quoted glob such as 'cam/*.jpg')")
     seq.add_argument("--order", choices=("name", "mtime", "exif"), default="name",
                      help="picture order: natural name (default), modification time, or EXIF capture time "
@@ -289,6 +300,7 @@ def _job(args: argparse.Namespace) -> FolderJob:
         stall_timeout=args.stall_timeout, exports=_exports(args), image_order=args.order, image_fps=args.fps,
         image_width=args.image_width, image_height=args.image_height, image_quality=args.image_quality,
         image_name=args.image_name, start=args.start, end=args.end, duration=args.duration,
+        roi=args.roi,
     )
 
 
@@ -330,7 +342,7 @@ def _run(args: argparse.Namespace) -> int:
                                       progress=bar, on_signals=stats, max_duration=job.max_duration,
                                       stall_timeout=job.stall_timeout, image_order=job.image_order,
                                       image_fps=job.image_fps, start=job.start, end=job.end,
-                                      duration=job.duration,
+                                      duration=job.duration, roi=job.roi,
                                       on_transition=log, retain=not (args.jsonl and not args.json),
                                       finish_on_interrupt=live)
             except StreamInterrupted as exc:

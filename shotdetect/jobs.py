@@ -59,6 +59,8 @@ class FolderJob:
     start: str | None = None
     end: str | None = None
     duration: str | None = None
+    #: Detect in this region only (``--roi x,y,w,h``, display pixels).
+    roi: str | None = None
 
     def run(
         self,
@@ -104,7 +106,7 @@ class FolderJob:
                         progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
                         image_order=self.image_order, image_fps=self.image_fps,
                         on_transition=listener, finish_on_interrupt=finish_on_interrupt,
-                        start=self.start, end=self.end, duration=self.duration,
+                        start=self.start, end=self.end, duration=self.duration, roi=self.roi,
                     )
                 except StreamInterrupted as exc:  # a live stream stopped: its results so far are kept
                     timeline, stopped = exc.timeline, exc

@@ -21,6 +21,7 @@ from .detect import DETECTORS, Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
+from .region import AnalysisCrop, Rect, parse_roi
 from .decode.span import Position, SpanSource, parse_position, with_range
 from .errors import DecodeError, UsageError
 from .settings import check_detect_options
@@ -228,6 +229,7 @@ def detect(
     start: Position | str | None = None,
     end: Position | str | None = None,
     duration: Position | str | None = None,
+    roi: Rect | str | None = None,
 ) -> Timeline:
     """Find the transitions and shots of a video in one streaming pass.
 
@@ -280,6 +282,9 @@ def detect(
         (``12.5``, ``1:02.5``), a timecode (``00:01:02:12``) or a frame (``300f``); see
         :mod:`shotdetect.decode.span`. Frame numbers and times stay those of the whole video; the
         timeline's ``video.range`` records the part analysed.
+    roi : Rect or str, optional
+        Look only at this region (``"x,y,w,h"``, display pixels: square, rotation applied) for
+        transitions; keyframes stay full pictures.
 
     Returns
     -------
@@ -297,6 +302,11 @@ def detect(
         max_duration=max_duration, stall_timeout=stall_timeout, image_order=image_order,
         image_fps=image_fps))
     positions = [_position(p, name) for p, name in ((start, "start"), (end, "end"), (duration, "duration"))]
+    if isinstance(roi, str):
+        try:
+            roi = parse_roi(roi)
+        except ValueError as exc:
+            raise UsageError(f"roi: {exc}") from None
     watchdog = Watchdog(stall_timeout)
     try:
         # Shortcut decoding (fast): frames that come out slightly blocky are never preferred as keyframes.
@@ -309,7 +319,8 @@ def detect(
                     reader = SpanSource(opened, *positions)
                 except ValueError as exc:
                     raise UsageError(str(exc)) from None
-            return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
+            crop = AnalysisCrop(reader.info, roi, reader.analysis_size) if roi is not None else None
+            return _run(reader, watchdog, crop=crop, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
                         gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
                         on_signals=on_signals, progress=progress, analysis_width=analysis_width,
                         on_transition=on_transition, retain=retain, finish_on_interrupt=finish_on_interrupt)
@@ -341,7 +352,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
          min_shot_len: int | float | str, gradual: bool, keyframes: int, keyframe_sink: KeyframeSink | None,
          on_signals: Callable[[FrameSignals, float], None] | None, progress: Progress | None,
          analysis_width: int, on_transition: TransitionListener | None = None, retain: bool = True,
-         finish_on_interrupt: bool = False) -> Timeline:
+         finish_on_interrupt: bool = False, crop: AnalysisCrop | None = None) -> Timeline:
     info = reader.info  # complete once the source is open (rotation included)
     min_frames = _min_shot_frames(min_shot_len, info.fps)
     settings = DetectorSettings(sensitivity=sensitivity, threshold=threshold,
@@ -353,7 +364,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
                                      decide_every=max(1, int(round(LIVE_DECISION_SECONDS * fps))))
     else:
         detector = StreamingDetector(info.fps, settings)
-    features = FeatureExtractor(reader.analysis_size)
+    features = FeatureExtractor(crop.size if crop is not None else reader.analysis_size)
     selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
                                 picture_bytes=picture_bytes(info.width, info.height))
     times = _TimeIndex()
@@ -378,7 +389,8 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
             break
         try:
             watchdog.kick()
-            signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
+            planes = crop(frame.y, frame.u, frame.v) if crop is not None else (frame.y, frame.u, frame.v)
+            signals = features.push(frame.index, frame.time, *planes)
             strength = cut_strength_of(signals)
             if on_signals is not None:
                 on_signals(signals, strength)
@@ -435,6 +447,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
             "keyframes": keyframes,
             "analysis_width": analysis_width,
             "max_duration": reader.max_duration,
+            **({"roi": [crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h]} if crop is not None else {}),
         },
         warnings=warnings,
         gaps=list(reader.gaps),
