@@ -42,7 +42,7 @@ from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
 from .pipeline import StreamInterrupted, detect
 from .decode import is_image_file, is_live_source
-from .decode.span import parse_position
+from .decode.span import is_timecode, parse_position
 from .region import parse_roi
 from .progress import ProgressBar
 from .timeline import Timeline
@@ -88,8 +88,8 @@ def _roi(text: str) -> str:
 
 def _check_range(args: argparse.Namespace) -> None:
     """``--end`` before ``--start`` is a usage error (when both are in the same unit; else at opening)."""
-    if args.start is None or args.end is None:
-        return
+    if args.start is None or args.end is None or is_timecode(args.start) or is_timecode(args.end):
+        return  # a timecode's frames need the video's rate: checked when it is open
     start, end = parse_position(args.start), parse_position(args.end)
     if start.unit == end.unit and end.value <= start.value:
         raise UsageError(f"--end {args.end} must come after --start {args.start}")

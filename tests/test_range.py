@@ -98,15 +98,21 @@ def test_range_errors(clips):
     assert past.returncode == 3 and "past the end" in past.stderr
     backwards = run_cli(clips["h264.mp4"], "--start", "5", "--end", "4")
     assert backwards.returncode == 2 and "--end" in backwards.stderr
+    backwards = run_cli(clips["h264.mp4"], "--start", "00:00:05:10", "--end", "00:00:05:02", "-q")
+    assert backwards.returncode == 2 and "must come after" in backwards.stderr
+    assert len(backwards.stderr.strip().splitlines()) == 1
+    timecodes = _timeline(clips["h264.mp4"], "--start", "00:00:03:22", "--end", "00:00:08:00")
+    assert timecodes["video"]["range"]["start_frame"] == 97 and _cuts(timecodes) == [105, 135, 180]
     bad = run_cli(clips["h264.mp4"], "--start", "soon")
     assert bad.returncode == 2 and "not a time or frame" in bad.stderr
 
 
 def test_config_file_sets_the_range(clips, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('start = "97f"\nend = "200f"\n')
+    config.write_text('start = "97f"\nend = "200f"\nroi = "0,0,128,72"\n')
     doc = _timeline(clips["h264.mp4"], "--config", config)
     assert doc["video"]["range"]["start_frame"] == 97 and _cuts(doc) == [105, 135, 180]
+    assert doc["tool"]["settings"]["roi"] == [0, 0, 128, 72]
 
 
 def test_positions():

@@ -21,7 +21,7 @@ from ..rates import rate_or_fallback
 from ..timeline import VideoInfo
 from .frame import Frame, FrameSource, SourceKind
 
-__all__ = ["Position", "parse_position", "SpanSource"]
+__all__ = ["Position", "parse_position", "is_timecode", "SpanSource"]
 
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$")
 _TIMECODE = re.compile(r"^(\d+):(\d+):(\d+)[:;](\d+)$")
@@ -94,10 +94,15 @@ def parse_position(text: str, *, timecode_fps: Fraction | None = None) -> Positi
     return Position(value, "seconds", raw)
 
 
+def is_timecode(text: str) -> bool:
+    """``HH:MM:SS:FF``: a frame count only once the video's rate is known."""
+    return bool(_TIMECODE.match(text.strip()))
+
+
 def timecode_frames(position: Position, fps: Fraction | None) -> Position:
     """A timecode position (``HH:MM:SS:FF``) as a frame number at the video's nominal rate."""
     text = position.text.strip()
-    if _TIMECODE.match(text) and fps:
+    if is_timecode(text) and fps:
         return parse_position(text, timecode_fps=Fraction(fps))
     return position
 

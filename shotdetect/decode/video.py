@@ -74,7 +74,7 @@ _MAX_DECODER_THREADS = 12
 #: FFmpeg's AV_PICTURE_TYPE_B.
 _PICTURE_TYPE_B = 3
 #: Containers whose seeking and timestamps are trusted for numbering frames after a seek (``--start``).
-_SEEKABLE_FORMATS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"})
+_SEEKABLE_FORMATS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2"})
 #: Live sources whose frames are dropped (oldest first) when processing falls behind: cameras and
 #: streams that do not wait for their reader. Pipes, files and HTTP wait, so nothing is dropped.
 REALTIME_PREFIXES = ("/dev/video", "rtsp://", "rtsps://", "rtp://", "udp://", "srt://", "rtmp://", "rtmps://")
@@ -421,7 +421,7 @@ class _AVSource:
     def exact_seek_rate(self) -> Fraction | None:
         """The frame rate frames are numbered by after a seek, or None when numbering a frame by its
         timestamp would not give its place in decode order: anything but a plain, seekable file whose
-        stream's own frame count matches its duration at one constant rate (MP4/MOV, Matroska/WebM)."""
+        stream's own frame count matches its duration at one constant rate (MP4/MOV)."""
         s = self._stream
         fmt = set(self._container.format.name.split(","))
         if (self.kind != "file" or getattr(self, "_fifo", None) is not None or self._held or self._iterated
