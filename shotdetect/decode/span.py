@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import InputError
 from ..rates import rate_or_fallback
@@ -77,10 +77,10 @@ def parse_position(text: str, *, timecode_fps: Fraction | None = None) -> Positi
                 Position(Fraction((h * 60 + m) * 60 + s) * round(timecode_fps) + ff, "frame", raw)
         clock = _CLOCK.match(t)
         if clock:
-            h, m, s = clock.groups()
-            if int(m) >= 60 and h is not None or float(s) >= 60:
+            hours, minutes, secs = clock.groups()
+            if int(minutes) >= 60 and hours is not None or float(secs) >= 60:
                 raise ValueError
-            value = Fraction(int(h or 0) * 3600 + int(m) * 60) + Fraction(s)
+            value = Fraction(int(hours or 0) * 3600 + int(minutes) * 60) + Fraction(secs)
         else:
             body = t[:-1] if t.endswith("s") else t
             if not body or not math.isfinite(float(body)):
@@ -136,12 +136,16 @@ class SpanSource:
 
     kind: SourceKind
 
-    def __getattr__(self, name: str):  # kind, info, analysis_size, warnings, gaps, max_duration ...
+    def __getattr__(self, name: str) -> Any:  # kind, info, analysis_size, warnings, gaps, max_duration ...
         return getattr(self._source, name)
 
     @property
     def info(self) -> VideoInfo:
         return self._source.info
+
+    @info.setter
+    def info(self, value: VideoInfo) -> None:
+        self._source.info = value
 
     def __iter__(self) -> Iterator[Frame]:
         for frame in self._source:
@@ -161,7 +165,7 @@ class SpanSource:
     def close(self) -> None:
         self._source.close()
 
-    def __enter__(self) -> SpanSource:
+    def __enter__(self) -> FrameSource:
         return self
 
     def __exit__(self, *exc: object) -> None:

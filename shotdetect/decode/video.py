@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time as _time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -265,7 +265,7 @@ class _AVSource:
             lo, hi = _READ_AHEAD_FRAMES
             depth = min(hi, max(lo, _READ_AHEAD_BYTES // picture_bytes(self.info.width, self.info.height)))
         self._depth = depth
-        self._frames = self._decode_frames()
+        self._frames: Generator[Frame, None, None] = self._decode_frames()
         try:
             self._first: Frame | None = next(self._frames)
         except StopIteration:  # pragma: no cover - the loop raises DecodeError when nothing decodes
@@ -465,7 +465,7 @@ class _AVSource:
         self._first = first
         return True
 
-    def _decode_frames(self, *, t0: Fraction | None = None, rate: Fraction | None = None) -> Iterator[Frame]:
+    def _decode_frames(self, *, t0: Fraction | None = None, rate: Fraction | None = None) -> Generator[Frame, None, None]:
         """Decode into :class:`Frame` objects; ``t0`` is the first frame's time when known (after a seek),
         ``rate`` numbers frames by their timestamps (after a seek to the middle: see :meth:`seek_start`)."""
         tb = self.info.time_base or Fraction(1, 1000)
