@@ -42,6 +42,8 @@ from .batch import VIDEO_SUFFIXES, BatchResult, find_videos, run_batch
 from .jobs import FolderJob
 from .pipeline import StreamInterrupted, detect
 from .decode import is_image_file, is_live_source
+from .decode.span import is_timecode, parse_position
+from .region import parse_roi
 from .progress import ProgressBar
 from .timeline import Timeline
 
@@ -59,6 +61,9 @@ examples:
   shotdetect timelapse/ --out tl/ --order exif        a folder of pictures as one sequence
   shotdetect film.mp4 --out film/ --export otio,edl,fcpxml,csv,chapters,html
   shotdetect film.mp4 --out film/ --no-images --split-accurate
+  shotdetect film.mp4 --out part/ --start 1:30 --end 2:45 --export edl   part of a film, absolute timecodes
+  shotdetect film.mp4 --start 300f --duration 60s    frames 300 on for a minute
+  shotdetect news.mp4 --roi 0,0,1920,900       ignore the ticker below y=900 (display pixels)
   shotdetect udp://127.0.0.1:23460 --jsonl - --no-gradual   each cut of a live stream as a JSON line
 
 exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
@@ -67,6 +72,27 @@ exit status: 0 ok, 2 bad usage, 3 unusable input, 4 decoding failed,
 
 
 _pixels = number(low=1, high=16384, integer=True)
+
+
+def _position(text: str) -> str:
+    """``--start``/``--end``/``--duration``: checked here, kept as text for the job (see decode/span.py)."""
+    checked(parse_position)(text)
+    return text
+
+
+def _roi(text: str) -> str:
+    """``--roi``: checked with the slide extractor's parser, kept as text for the job."""
+    checked(parse_roi)(text)
+    return text
+
+
+def _check_range(args: argparse.Namespace) -> None:
+    """``--end`` before ``--start`` is a usage error (when both are in the same unit; else at opening)."""
+    if args.start is None or args.end is None or is_timecode(args.start) or is_timecode(args.end):
+        return  # a timecode's frames need the video's rate: checked when it is open
+    start, end = parse_position(args.start), parse_position(args.end)
+    if start.unit == end.unit and end.value <= start.value:
+        raise UsageError(f"--end {args.end} must come after --start {args.start}")
 _quality = number(low=1, high=100, integer=True)
 
 
@@ -124,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--min-shot-len", type=min_shot_len, default="3", metavar="N",
                      help="shortest shot, frames (12) or seconds (0.5s); default 3 frames")
     det.add_argument("--no-gradual", action="store_true", help="find hard cuts only")
+    det.add_argument("--roi", type=_roi, metavar="X,Y,W,H",
+                     help="look for transitions in this region only (pixels of the picture as shown: rotation "
+                          "applied); keyframes stay whole pictures")
     seq = p.add_argument_group("image sequences (a folder of pictures or a quoted glob such as 'cam/*.jpg')")
     seq.add_argument("--order", choices=("name", "mtime", "exif"), default="name",
                      help="picture order: natural name (default), modification time, or EXIF capture time "
@@ -138,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     lim = p.add_argument_group("limits")
     lim.add_argument("--max-duration", type=positive, metavar="SECONDS",
                      help="analyse at most this many seconds from the start")
+    rng = p.add_argument_group("range (frame numbers and times stay those of the whole video)")
+    rng.add_argument("--start", type=_position, metavar="POS",
+                     help="analyse from here: seconds (12.5, 12.5s, 1:02.5, 0:01:02.5), timecode (00:01:02:12) "
+                          "or frame (300f); files that allow it are seeked, not decoded from the start")
+    rng.add_argument("--end", type=_position, metavar="POS", help="analyse up to here (not included); as --start")
+    rng.add_argument("--duration", type=_position, metavar="POS",
+                     help="analyse this long from --start (seconds, or frames: 250f)")
     lim.add_argument("--stall-timeout", type=positive, default=120.0, metavar="SECONDS",
                      help="give up (exit 4) when the decoder makes no progress this long (default 120)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
@@ -263,12 +299,14 @@ def _job(args: argparse.Namespace) -> FolderJob:
         min_shot_len=args.min_shot_len, gradual=not args.no_gradual, max_duration=args.max_duration,
         stall_timeout=args.stall_timeout, exports=_exports(args), image_order=args.order, image_fps=args.fps,
         image_width=args.image_width, image_height=args.image_height, image_quality=args.image_quality,
-        image_name=args.image_name,
+        image_name=args.image_name, start=args.start, end=args.end, duration=args.duration,
+        roi=args.roi,
     )
 
 
 def _run(args: argparse.Namespace) -> int:
     _exports(args)  # --export / --split usage errors before any work
+    _check_range(args)
     if args.image_name:
         from .export.names import NameTemplate
 
@@ -303,7 +341,8 @@ def _run(args: argparse.Namespace) -> int:
                                       min_shot_len=job.min_shot_len, gradual=job.gradual, keyframes=job.keyframes,
                                       progress=bar, on_signals=stats, max_duration=job.max_duration,
                                       stall_timeout=job.stall_timeout, image_order=job.image_order,
-                                      image_fps=job.image_fps,
+                                      image_fps=job.image_fps, start=job.start, end=job.end,
+                                      duration=job.duration, roi=job.roi,
                                       on_transition=log, retain=not (args.jsonl and not args.json),
                                       finish_on_interrupt=live)
             except StreamInterrupted as exc:

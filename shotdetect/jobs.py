@@ -55,6 +55,12 @@ class FolderJob:
     image_name: str | None = None
     #: Extra files (``--export``): written into the same staging folder, so they land with timeline.json.
     exports: ExportOptions | None = None
+    #: Analyse only this part (``--start``/``--end``/``--duration``; see :mod:`shotdetect.decode.span`).
+    start: str | None = None
+    end: str | None = None
+    duration: str | None = None
+    #: Detect in this region only (``--roi x,y,w,h``, display pixels).
+    roi: str | None = None
 
     def run(
         self,
@@ -100,6 +106,7 @@ class FolderJob:
                         progress=progress, max_duration=self.max_duration, stall_timeout=self.stall_timeout,
                         image_order=self.image_order, image_fps=self.image_fps,
                         on_transition=listener, finish_on_interrupt=finish_on_interrupt,
+                        start=self.start, end=self.end, duration=self.duration, roi=self.roi,
                     )
                 except StreamInterrupted as exc:  # a live stream stopped: its results so far are kept
                     timeline, stopped = exc.timeline, exc

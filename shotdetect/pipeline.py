@@ -21,7 +21,9 @@ from .detect import DETECTORS, Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
 from .keyframes import KeyframeSelector, Pick
-from .errors import DecodeError
+from .region import AnalysisCrop, Rect, parse_roi
+from .decode.span import Position, SpanSource, parse_position, with_range
+from .errors import DecodeError, UsageError
 from .settings import check_detect_options
 from .timeline import Keyframe, Shot, Timeline, Transition, VideoInfo
 from .watchdog import Watchdog
@@ -57,6 +59,16 @@ class StreamInterrupted(KeyboardInterrupt):
         super().__init__("interrupted")
         self.timeline = timeline
         self.cause = cause
+
+
+def _position(value: Position | str | None, name: str) -> Position | None:
+    """``start``/``end``/``duration`` as a :class:`Position` (text is parsed; a bad one is a usage error)."""
+    if value is None or isinstance(value, Position):
+        return value
+    try:
+        return parse_position(str(value))
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
 
 
 def _min_shot_frames(min_shot_len: int | float | str, fps: Fraction | None) -> int:
@@ -97,8 +109,14 @@ class _ShotBuilder:
         self.shots: list[Shot] = []
         self.transitions: list[Transition] = []
         self.shot_count = 0
+        self._origin = 0  # the first analysed frame: 0, or the start of --start's range
         self._start = 0
         self._start_time = Fraction(0)
+
+    def begin(self, frame: int, time: Fraction) -> None:
+        """The first analysed frame (not frame 0 when only a range is analysed): the first shot starts there."""
+        self._origin = self._start = frame
+        self._start_time = time
 
     def transition(self, cand: Candidate) -> None:
         t = self.times
@@ -106,7 +124,7 @@ class _ShotBuilder:
             type=cand.type, frame=cand.frame, start_frame=cand.start, end_frame=cand.end,
             time=t[cand.frame], start_time=t[cand.start], end_time=t[cand.end], score=cand.score,
         ))
-        if not self.shot_count and not cand.is_gradual and cand.frame < self.min_frames:
+        if not self.shot_count and not cand.is_gradual and cand.frame - self._origin < self.min_frames:
             self.transitions.pop()  # the first shot would be too short: it joins the second
             return
         if self.listener is not None:
@@ -208,6 +226,10 @@ def detect(
     finish_on_interrupt: bool = False,
     source_format: str | None = None,
     source_options: dict[str, str] | None = None,
+    start: Position | str | None = None,
+    end: Position | str | None = None,
+    duration: Position | str | None = None,
+    roi: Rect | str | None = None,
 ) -> Timeline:
     """Find the transitions and shots of a video in one streaming pass.
 
@@ -255,6 +277,14 @@ def detect(
         decide are decided (and heard about), then :class:`StreamInterrupted` carries the timeline.
     source_format, source_options : optional
         FFmpeg input format and options for a stream (see :class:`shotdetect.decode.LiveSource`).
+    start, end, duration : Position or str, optional
+        Analyse only from ``start`` (inclusive) to ``end`` (exclusive) or for ``duration``: seconds
+        (``12.5``, ``1:02.5``), a timecode (``00:01:02:12``) or a frame (``300f``); see
+        :mod:`shotdetect.decode.span`. Frame numbers and times stay those of the whole video; the
+        timeline's ``video.range`` records the part analysed.
+    roi : Rect or str, optional
+        Look only at this region (``"x,y,w,h"``, display pixels: square, rotation applied) for
+        transitions; keyframes stay full pictures.
 
     Returns
     -------
@@ -271,13 +301,26 @@ def detect(
         keyframe_sink=keyframe_sink, on_signals=on_signals, progress=progress, analysis_width=analysis_width,
         max_duration=max_duration, stall_timeout=stall_timeout, image_order=image_order,
         image_fps=image_fps))
+    positions = [_position(p, name) for p, name in ((start, "start"), (end, "end"), (duration, "duration"))]
+    if isinstance(roi, str):
+        try:
+            roi = parse_roi(roi)
+        except ValueError as exc:
+            raise UsageError(f"roi: {exc}") from None
     watchdog = Watchdog(stall_timeout)
     try:
         # Shortcut decoding (fast): frames that come out slightly blocky are never preferred as keyframes.
         with watchdog, _opencv_single_threaded(), open_source(
                 path, analysis_width=analysis_width, max_duration=max_duration, order=image_order, fps=image_fps,
-                format=source_format, options=source_options, fast=True, still_images=False) as reader:
-            return _run(reader, watchdog, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
+                format=source_format, options=source_options, fast=True, still_images=False) as opened:
+            reader: FrameSource = opened
+            if any(positions):
+                try:
+                    reader = SpanSource(opened, *positions)
+                except ValueError as exc:
+                    raise UsageError(str(exc)) from None
+            crop = AnalysisCrop(reader.info, roi, reader.analysis_size) if roi is not None else None
+            return _run(reader, watchdog, crop=crop, sensitivity=sensitivity, threshold=threshold, min_shot_len=min_shot_len,
                         gradual=gradual, keyframes=keyframes, keyframe_sink=keyframe_sink,
                         on_signals=on_signals, progress=progress, analysis_width=analysis_width,
                         on_transition=on_transition, retain=retain, finish_on_interrupt=finish_on_interrupt)
@@ -309,7 +352,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
          min_shot_len: int | float | str, gradual: bool, keyframes: int, keyframe_sink: KeyframeSink | None,
          on_signals: Callable[[FrameSignals, float], None] | None, progress: Progress | None,
          analysis_width: int, on_transition: TransitionListener | None = None, retain: bool = True,
-         finish_on_interrupt: bool = False) -> Timeline:
+         finish_on_interrupt: bool = False, crop: AnalysisCrop | None = None) -> Timeline:
     info = reader.info  # complete once the source is open (rotation included)
     min_frames = _min_shot_frames(min_shot_len, info.fps)
     settings = DetectorSettings(sensitivity=sensitivity, threshold=threshold,
@@ -321,7 +364,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
                                      decide_every=max(1, int(round(LIVE_DECISION_SECONDS * fps))))
     else:
         detector = StreamingDetector(info.fps, settings)
-    features = FeatureExtractor(reader.analysis_size)
+    features = FeatureExtractor(crop.size if crop is not None else reader.analysis_size)
     selector = KeyframeSelector(fps=fps, per_shot=max(0, keyframes), keep_pictures=keyframe_sink is not None,
                                 picture_bytes=picture_bytes(info.width, info.height))
     times = _TimeIndex()
@@ -329,6 +372,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
     builder = _ShotBuilder(selector, keyframe_sink, info, times, min_frames=min_frames, listener=on_transition,
                            reads=reads, retain=retain)
     count = 0
+    first_frame, first_time = 0, Fraction(0)
     last_time = Fraction(0)
     cadence = _Cadence()
     interrupted: KeyboardInterrupt | None = None
@@ -345,12 +389,16 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
             break
         try:
             watchdog.kick()
-            signals = features.push(frame.index, frame.time, frame.y, frame.u, frame.v)
+            planes = crop(frame.y, frame.u, frame.v) if crop is not None else (frame.y, frame.u, frame.v)
+            signals = features.push(frame.index, frame.time, *planes)
             strength = cut_strength_of(signals)
             if on_signals is not None:
                 on_signals(signals, strength)
-            if frame.index:
+            if count:
                 cadence.add(frame.time - last_time)
+            else:
+                builder.begin(frame.index, frame.time)
+                first_frame, first_time = frame.index, frame.time
             if frame.index % 1024 == 1023:
                 oldest = detector.oldest_frame  # what a transition still to come may refer to
                 times.trim(oldest)
@@ -381,6 +429,8 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
     if progress is not None:
         progress(count, count)
     info = replace(info, frame_count=count, duration=last_time + step, vfr=cadence.variable)
+    if isinstance(reader, SpanSource):
+        info = with_range(info, (first_frame, first_time), (count, last_time + step))
     warnings = list(reader.warnings)
     if interrupted is not None:
         warnings.append(f"interrupted after {count} frames ({float(last_time + step):.3f} s); "
@@ -397,6 +447,7 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
             "keyframes": keyframes,
             "analysis_width": analysis_width,
             "max_duration": reader.max_duration,
+            **({"roi": [crop.roi.x, crop.roi.y, crop.roi.w, crop.roi.h]} if crop is not None else {}),
         },
         warnings=warnings,
         gaps=list(reader.gaps),

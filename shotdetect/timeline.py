@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "VideoInfo",
+    "AnalysedRange",
     "Transition",
     "Keyframe",
     "Shot",
@@ -69,6 +70,21 @@ def timecode(seconds: Fraction | float, fps: Fraction | None) -> str:
 
 
 @dataclass(frozen=True)
+class AnalysedRange:
+    """The part of the video that was analysed (``--start`` / ``--end``): absolute frame numbers and
+    times, ``end_frame`` and ``end`` exclusive (where the last shot ends)."""
+
+    start_frame: int
+    end_frame: int
+    start: Fraction
+    end: Fraction
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start_frame": self.start_frame, "end_frame": self.end_frame,
+                "start": _seconds(self.start), "end": _seconds(self.end)}
+
+
+@dataclass(frozen=True)
 class VideoInfo:
     """Facts about the analysed video stream, as read from the container."""
 
@@ -85,6 +101,8 @@ class VideoInfo:
     vfr: bool = False
     codec: str = ""
     pix_fmt: str = ""
+    #: Set when only part of the video was analysed; then ``frame_count`` and ``duration`` run to its end.
+    range: AnalysedRange | None = None
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -109,6 +127,7 @@ class VideoInfo:
             "vfr": self.vfr,
             "codec": self.codec,
             "pix_fmt": self.pix_fmt,
+            **({"range": self.range.to_dict()} if self.range is not None else {}),
         }
 
 

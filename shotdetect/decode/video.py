@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time as _time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -73,6 +73,8 @@ _DECODER_THREAD_BYTES = 32 * 1024 * 1024
 _MAX_DECODER_THREADS = 12
 #: FFmpeg's AV_PICTURE_TYPE_B.
 _PICTURE_TYPE_B = 3
+#: Containers whose seeking and timestamps are trusted for numbering frames after a seek (``--start``).
+_SEEKABLE_FORMATS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2"})
 #: Live sources whose frames are dropped (oldest first) when processing falls behind: cameras and
 #: streams that do not wait for their reader. Pipes, files and HTTP wait, so nothing is dropped.
 REALTIME_PREFIXES = ("/dev/video", "rtsp://", "rtsps://", "rtp://", "udp://", "srt://", "rtmp://", "rtmps://")
@@ -263,7 +265,7 @@ class _AVSource:
             lo, hi = _READ_AHEAD_FRAMES
             depth = min(hi, max(lo, _READ_AHEAD_BYTES // picture_bytes(self.info.width, self.info.height)))
         self._depth = depth
-        self._frames = self._decode_frames()
+        self._frames: Generator[Frame, None, None] = self._decode_frames()
         try:
             self._first: Frame | None = next(self._frames)
         except StopIteration:  # pragma: no cover - the loop raises DecodeError when nothing decodes
@@ -416,11 +418,60 @@ class _AVSource:
         yield first
         yield from self._frames
 
-    def _decode_frames(self) -> Iterator[Frame]:
+    def exact_seek_rate(self) -> Fraction | None:
+        """The frame rate frames are numbered by after a seek, or None when numbering a frame by its
+        timestamp would not give its place in decode order: anything but a plain, seekable file whose
+        stream's own frame count matches its duration at one constant rate (MP4/MOV)."""
+        s = self._stream
+        fmt = set(self._container.format.name.split(","))
+        if (self.kind != "file" or getattr(self, "_fifo", None) is not None or self._held or self._iterated
+                or self._first is None or not fmt & _SEEKABLE_FORMATS):
+            return None
+        fps, guessed = s.average_rate, s.guessed_rate
+        if not fps or not guessed or Fraction(fps) != Fraction(guessed) or not s.frames or not s.duration:
+            return None  # variable frame rate, or a count the file does not state
+        if s.frames != round(Fraction(s.duration) * Fraction(s.time_base) * Fraction(fps)):
+            return None  # frames missing or repeated somewhere: a timestamp is not a place in the count
+        return Fraction(fps)
+
+    def seek_start(self, seconds: Fraction) -> bool:
+        """Before iterating: start decoding at the keyframe before ``seconds`` (since the first frame)
+        instead of the start; frames keep their absolute numbers, computed from their timestamps.
+
+        Returns False, changing nothing, where that numbering would not be exact (see
+        :meth:`exact_seek_rate`); the caller then decodes from the start and skips frames.
+        """
+        rate = self.exact_seek_rate()
+        if rate is None or seconds <= 0 or self.info.time_base is None:
+            return False
+        t0 = self.info.start_time  # the first frame's time, known since opening
+        self._frames.close()  # stops the read-ahead thread before the container is touched
+        if self._read_ahead is not None and self._read_ahead.running:
+            raise DecodeError(f"{self.name}: the decoder did not stop to seek to the start")
+        self._first = None
+        target = t0 + seconds
+        try:
+            self._container.seek(int(target / self.info.time_base), stream=self._stream, backward=True,
+                                 any_frame=False)
+            self._frames = self._decode_frames(t0=t0, rate=rate)
+            first = next(self._frames, None)
+        except av.error.FFmpegError:
+            first = None
+        if first is None or first.time > seconds:  # landed late (or nothing there): decode from the start
+            self._frames.close()
+            self._container.seek(0, stream=self._stream, backward=True, any_frame=False)
+            self._frames = self._decode_frames(t0=t0)
+            first = next(self._frames, None)
+        self._first = first
+        return True
+
+    def _decode_frames(self, *, t0: Fraction | None = None, rate: Fraction | None = None) -> Generator[Frame, None, None]:
+        """Decode into :class:`Frame` objects; ``t0`` is the first frame's time when known (after a seek),
+        ``rate`` numbers frames by their timestamps (after a seek to the middle: see :meth:`seek_start`)."""
         tb = self.info.time_base or Fraction(1, 1000)
         step_time = 1 / rate_or_fallback(self.info.fps)
         live = self.kind == "live"
-        t0: Fraction | None = None
+        seeked = t0 is not None
         last = Fraction(0)
         first_read = 0.0
         last_duration = step_time
@@ -469,6 +520,8 @@ class _AVSource:
                     and all(n in self._held for n in range(last_ticks + 1, min(ticks, last_ticks + 100_000))))
                 empty_before = empty
                 last_ticks = ticks
+                if rate is not None and ticks is not None:
+                    index = int(round((t - t0) * rate))  # after a seek: the frame's place from its time
                 if self.max_duration is not None and t - t0 > self.max_duration:
                     self._warn(f"stopped after {self.max_duration:g} s (--max-duration)")
                     break
@@ -495,14 +548,14 @@ class _AVSource:
             if self._read_ahead.dropped:
                 self._warn(f"dropped {self._read_ahead.dropped} frame(s) that arrived while earlier ones "
                            f"were processed")
-        if index == 0:
+        if index == 0 and not seeked:
             raise DecodeError(f"{self.name}: no decodable video frames")
         if jumps > _MAX_JUMP_WARNINGS:
             self._warn(f"video missing in {jumps - _MAX_JUMP_WARNINGS} more places")
         expected = self.info.frame_count
         if expected and self._held:  # the header counts the empty frames of a sparse AVI too
             expected = max(0, expected - len(self._held))
-        if expected and self.max_duration is None and t0 is not None:
+        if expected and self.max_duration is None and t0 is not None and index:
             if self._count_exact:  # the stream's own count: any shortfall is missing frames
                 short = index < expected - 1
             else:  # estimated from a duration (which may include audio): short in frames and in time

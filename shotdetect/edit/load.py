@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..rates import rate_or_fallback
-from ..timeline import TRANSITION_TYPES, Keyframe, Shot, Timeline, Transition, VideoInfo
+from ..timeline import TRANSITION_TYPES, AnalysedRange, Keyframe, Shot, Timeline, Transition, VideoInfo
 
 __all__ = ["load_timeline", "timeline_from_dict", "validate", "FrameClock", "Change", "assemble",
            "video_from_dict"]
@@ -70,7 +70,16 @@ def video_from_dict(v: dict[str, Any]) -> VideoInfo:
         fps=_fraction(v.get("fps")), frame_count=v["frame_count"], duration=_exact_or_none(v.get("duration")),
         time_base=_fraction(v.get("time_base")), start_time=_exact_or_none(v.get("start_time")) or Fraction(0),
         vfr=bool(v.get("vfr")), codec=v.get("codec", ""), pix_fmt=v.get("pix_fmt", ""),
+        range=_range(v.get("range")),
     )
+
+
+def _range(r: dict[str, Any] | None) -> AnalysedRange | None:
+    """The analysed part (``--start``/``--end``), when the timeline covers only part of the video."""
+    if not r:
+        return None
+    return AnalysedRange(start_frame=r["start_frame"], end_frame=r["end_frame"], start=_exact(r["start"]),
+                         end=_exact(r["end"]))
 
 
 class FrameClock:
@@ -130,6 +139,7 @@ def assemble(video: VideoInfo, changes: Iterable[Change], *, clock: FrameClock,
     total = video.frame_count
     if not total or total < 1:
         raise InputError("video.frame_count: the number of frames is needed")
+    first = video.range.start_frame if video.range is not None else 0  # a timeline of part of the video
     items = sorted(changes, key=lambda c: (c.frame, c.start_frame))
     transitions: list[Transition] = []
     previous: Change | None = None
@@ -137,10 +147,10 @@ def assemble(video: VideoInfo, changes: Iterable[Change], *, clock: FrameClock,
         if c.type not in TRANSITION_TYPES:
             raise InputError(f"{what}[{n}]: unknown type {c.type!r} (one of {', '.join(TRANSITION_TYPES)})")
         start, end = (c.frame, c.frame) if c.type == "cut" else (c.start_frame, c.end_frame)
-        if not 0 < c.frame < total:
-            raise InputError(f"{what}[{n}]: frame {c.frame} is outside the video (1..{total - 1}; "
-                             f"frame 0 starts the first shot)")
-        if not 0 <= start <= c.frame <= end < total:
+        if not first < c.frame < total:
+            raise InputError(f"{what}[{n}]: frame {c.frame} is outside the video ({first + 1}..{total - 1}; "
+                             f"frame {first} starts the first shot)")
+        if not first <= start <= c.frame <= end < total:
             raise InputError(f"{what}[{n}]: frame {c.frame} must lie within start_frame..end_frame "
                              f"({start}..{end}) inside the video")
         if previous is not None and (c.frame == previous.frame or start <= previous.end_frame):
@@ -151,8 +161,8 @@ def assemble(video: VideoInfo, changes: Iterable[Change], *, clock: FrameClock,
                                       time=clock(c.frame), start_time=clock(start), end_time=clock(end),
                                       score=min(1.0, max(0.0, float(c.score))), edited=c.edited))
         previous = c
-    bounds = [0, *(t.frame for t in transitions), total]
-    frames = sorted({k.frame: k for k in keyframes if 0 <= k.frame < total}.values(), key=lambda k: k.frame)
+    bounds = [first, *(t.frame for t in transitions), total]
+    frames = sorted({k.frame: k for k in keyframes if first <= k.frame < total}.values(), key=lambda k: k.frame)
     shots = []
     for start, end in zip(bounds, bounds[1:]):
         inside = tuple(Keyframe(k.frame, clock(k.frame), k.file) for k in frames if start <= k.frame < end)
