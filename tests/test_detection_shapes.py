@@ -151,3 +151,26 @@ def test_slow_wipes_are_found_end_to_end(tmp_path):
         hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
         assert len(hits) == 1 and hits[0]["type"] == "wipe", (t, hits)
     assert len(timeline["transitions"]) == len(wipes), timeline["transitions"]
+
+
+def test_washed_out_dip_is_one_transition(tmp_path):
+    """A dip through a washed-out picture that never gets flat (two jumps a few frames apart with
+    brighter frames between) is one fade, its span within 3 frames of the truth; a short shot of its
+    own between two cuts stays two cuts."""
+    path = tmp_path / "washed.mp4"
+    shots = [ShotSpec(60, seed=90 + i, motion=2.0, pan=(0.5, 0.0)) for i in range(3)]
+    shots += [ShotSpec(7, seed=95), ShotSpec(60, seed=96, motion=2.0, pan=(0.5, 0.0))]
+    transitions = [TransitionSpec("fade-white", frames=7, hold=2, shape="washed"),
+                   TransitionSpec("fade-white", frames=9, hold=3, shape="washed"),
+                   TransitionSpec("cut"), TransitionSpec("cut")]
+    truth = render_clip(path, shots, transitions, size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    dips, cuts = truth["transitions"][:2], truth["transitions"][2:]
+    for t in dips:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+        assert len(hits) == 1 and hits[0]["type"] == "fade", (t, timeline["transitions"])
+        assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits)
+    for t in cuts:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["frame"], t["frame"])]
+        assert len(hits) == 1 and hits[0]["type"] == "cut", (t, timeline["transitions"])
+    assert len(timeline["transitions"]) == 4, timeline["transitions"]

@@ -110,6 +110,7 @@ EVENT_KINDS = ("flash", "text", "zoom", "flicker", "rain", "texture", "whip", "e
 TRANSITION_SHAPES = {
     "dissolve": ("linear", "ease", "pixel", "blur"),
     "wipe": ("hard", "soft", "diag", "iris", "clock", "barn", "slices", "push"),
+    "fade-white": ("washed",),
 }
 #: Pixel formats each supported encoder accepts here.
 SUPPORTED_PIX_FMTS: dict[str, tuple[str, ...]] = {
@@ -188,7 +189,9 @@ class TransitionSpec:
         sharpens in). Wipes: ``"hard"`` (default, a straight edge along ``direction``), ``"soft"``
         (a wide soft edge), ``"diag"`` (a diagonal edge), ``"iris"`` (a growing circle), ``"clock"``
         (a sweeping hand), ``"barn"`` (two doors opening from the middle), ``"slices"`` (eight bands
-        wiping together), ``"push"`` (the new shot pushes the old one out of the frame). Recorded in
+        wiping together), ``"push"`` (the new shot pushes the old one out of the frame). Fades through
+        white: ``"washed"`` (the picture only washes out two thirds of the way to white, never
+        flat, the way music videos dip between shots). Recorded in
         the truth as ``shape``.
     """
 
@@ -568,6 +571,8 @@ def _mix(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray) -> np.n
         return old * (1 - a) + new * a
     if spec.kind in ("fade", "fade-white"):
         level = 0.0 if spec.kind == "fade" else 255.0
+        if spec.shape == "washed":
+            return _washed(spec, j, old, new, level)
         out_n = (f - spec.hold) // 2
         in_n = f - spec.hold - out_n
         if j < out_n:
@@ -597,6 +602,25 @@ def _mix(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray) -> np.n
             pos = h - pos
         m = np.clip(a * h - pos + 0.5, 0.0, 1.0)[:, None, None]
     return old * (1 - m) + new * m
+
+
+#: How far toward white a washed-out dip takes the picture at its brightest.
+WASHED_DEPTH = 2 / 3
+
+
+def _washed(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray, level: float) -> np.ndarray:
+    """Frame ``j`` of a dip that washes the old shot out toward ``level`` and the new one back in,
+    reaching only :data:`WASHED_DEPTH` of the way: the picture never gets flat."""
+    f = spec.frames
+    out_n = (f - spec.hold) // 2
+    in_n = f - spec.hold - out_n
+    if j < out_n:
+        a = WASHED_DEPTH * (j + 1) / out_n
+        return old * (1 - a) + level * a
+    if j < out_n + spec.hold:
+        return old * (1 - WASHED_DEPTH) + level * WASHED_DEPTH
+    a = WASHED_DEPTH * (1 - (j - out_n - spec.hold + 1) / (in_n + 1))
+    return new * (1 - a) + level * a
 
 
 def _wipe_mask(shape: str, a: float, h: int, w: int) -> np.ndarray:
