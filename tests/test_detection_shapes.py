@@ -174,3 +174,19 @@ def test_washed_out_dip_is_one_transition(tmp_path):
         hits = [p for p in timeline["transitions"] if overlaps(p, t["frame"], t["frame"])]
         assert len(hits) == 1 and hits[0]["type"] == "cut", (t, timeline["transitions"])
     assert len(timeline["transitions"]) == 4, timeline["transitions"]
+
+
+def test_fade_in_ends_before_the_shot_brightens_on_its_own(tmp_path):
+    """A fade-in into a shot whose exposure keeps rising slowly afterwards ends where the fade's own
+    pace drops, not where the shot stops brightening (it used to run 9 frames long here)."""
+    path = tmp_path / "fade_then_exposure.mp4"
+    shots = [ShotSpec(70, seed=100 + i, motion=1.0, pan=(0.3, 0.0)) for i in range(2)]
+    transitions = [TransitionSpec("fade", frames=24, hold=4)]
+    first = render_clip(path, shots, transitions, size=(320, 180), options=FAST)["transitions"][0]
+    truth = render_clip(path, shots, transitions, events=[Event("exposure", first["end"] + 1, 40)],
+                        size=(320, 180), options=FAST)
+    t = truth["transitions"][0]
+    timeline = run_json(path)
+    hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+    assert len(hits) == 1 and hits[0]["type"] == "fade", (t, timeline["transitions"])
+    assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits)
