@@ -150,6 +150,9 @@ class ShotSpec:
         the frame edges.
     noise : float, default 0.0
         Standard deviation, in 8-bit grey levels, of fresh Gaussian noise added to every frame.
+    hold : int, default 1
+        Frames each picture is shown for: ``2`` is animation on twos or a jerky stream (the picture
+        moves on every other frame by twice as much, and is repeated between).
     """
 
     frames: int
@@ -157,6 +160,7 @@ class ShotSpec:
     pan: tuple[float, float] = (0.0, 0.0)
     motion: float = 0.0
     noise: float = 0.0
+    hold: int = 1
 
     def __post_init__(self) -> None:
         if int(self.frames) != self.frames or self.frames < 1:
@@ -165,6 +169,8 @@ class ShotSpec:
             raise ValueError(f"ShotSpec.pan must be (x, y), got {self.pan!r}")
         if self.motion < 0 or self.noise < 0:
             raise ValueError("ShotSpec.motion and ShotSpec.noise must be >= 0")
+        if int(self.hold) != self.hold or self.hold < 1:
+            raise ValueError(f"ShotSpec.hold must be a positive integer, got {self.hold!r}")
 
 
 @dataclass(frozen=True)
@@ -530,6 +536,7 @@ class _Scene:
     def frame(self, t: int) -> np.ndarray:
         """Render local time ``t`` (may be negative or past the shot end) as float32 (h, w, 3)."""
         w, h = self.w, self.h
+        t = (t // self.spec.hold) * self.spec.hold  # a held picture repeats until the next one
         cx = self.c0[0] + self.spec.pan[0] * t
         cy = self.c0[1] + self.spec.pan[1] * t
         z = self._zoom(t)
