@@ -211,3 +211,16 @@ def test_dissolve_between_jerky_shots_keeps_its_span(tmp_path, motion, pan):
         hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
         assert len(hits) == 1, (t, timeline["transitions"])
         assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits)
+
+
+def test_sun_flare_over_a_moving_shot_is_not_a_cut(tmp_path):
+    """A sun flare (the upper picture glows for a few frames, on and off at once) while camera and
+    subject move is a flash: the picture after it is the one before, moved. (Here the plain pixel
+    distance already shows that; the bench's runner through a flare needed the movement-tolerant
+    comparison of flashes.MOVED_BACK_SHARE.)"""
+    path = tmp_path / "flare.mp4"
+    shots = [ShotSpec(60, seed=120 + i, motion=7.0, pan=(7.0, 1.0)) for i in range(2)]
+    truth = render_clip(path, shots, None, events=[Event("flare", 20, 4)], size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    assert [(t["type"], t["start_frame"]) for t in timeline["transitions"]] == \
+        [("cut", truth["transitions"][0]["frame"])], timeline["transitions"]

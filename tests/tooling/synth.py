@@ -105,7 +105,7 @@ __all__ = [
 TRANSITION_KINDS = ("cut", "dissolve", "fade", "fade-white", "wipe")
 #: Event kinds understood by :class:`Event`.
 EVENT_KINDS = ("flash", "text", "zoom", "flicker", "rain", "texture", "whip", "exposure", "figure", "strobe",
-               "freeze", "jolt")
+               "freeze", "jolt", "flare")
 #: Shapes of the gradual transitions (``TransitionSpec.shape``), by kind.
 TRANSITION_SHAPES = {
     "dissolve": ("linear", "ease", "pixel", "blur"),
@@ -247,7 +247,9 @@ class Event:
         the picture, staying, and fading out (motion graphics over a background that stays). ``"strobe"``: every other frame blown out toward
         white. ``"freeze"``: a freeze frame, the first frame's picture held for ``frames`` frames.
         ``"jolt"``: a handheld jolt, the camera jerking by a sixth of the picture within one frame
-        (motion-blurred), holding, and jerking back on the last frame.
+        (motion-blurred), holding, and jerking back on the last frame. ``"flare"``: a sun flare, a
+        soft bright glow over the upper two thirds of the picture for ``frames`` frames, on and off
+        at once (the shot's own movement goes on meanwhile).
     frame : int
         Timeline frame where the event starts; it and the following ``frames - 1`` frames must be
         pure frames of a single shot.
@@ -724,7 +726,14 @@ def _apply_jolt(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np
     return cv2.filter2D(moved, -1, kernel / float(kernel.sum()))
 
 
-_DISTRACTORS = {"jolt": _apply_jolt, "flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip,
+def _apply_flare(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A sun flare: a soft glow, brightest at the top, lifting the upper part of the picture."""
+    h, w = img.shape[:2]
+    glow = np.clip(1.0 - np.arange(h, dtype=np.float32) / (0.66 * h), 0.0, 1.0)[:, None, None]
+    return img + (255.0 - img) * 0.55 * glow
+
+
+_DISTRACTORS = {"flare": _apply_flare, "jolt": _apply_jolt, "flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip,
                 "exposure": _apply_exposure, "figure": _apply_figure, "strobe": _apply_strobe}
 
 
