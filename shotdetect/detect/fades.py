@@ -69,9 +69,9 @@ def _settled_end(departure: np.ndarray, hold: int, far: int) -> int:
 
 def _slowed(departure: np.ndarray, hold: int, j: int, far: int, step: int) -> bool:
     """Whether the ramp from ``hold`` has run at least :data:`RAMP_SLOW_AFTER` frames to ``j`` and
-    the picture changes, over the next :data:`RAMP_SLOW_FRAMES` frames, by less than :data:`RAMP_SLOWED` of the ramp's
-    median pace so far: a fade moves at a steady pace, a camera move or a light drift after it at a
-    much slower one, which must not lengthen the fade."""
+    the picture changes, over the next :data:`RAMP_SLOW_FRAMES` frames, by less than
+    :data:`RAMP_SLOWED` of the ramp's median pace so far: a fade moves at a steady pace, a camera
+    move or a light drift after it at a much slower one, which must not lengthen the fade."""
     if abs(j - hold) < RAMP_SLOW_AFTER or abs(far - j) < RAMP_SLOW_FRAMES:
         return False
     pace = float(np.median(np.abs(np.diff(departure[min(hold, j):max(hold, j) + 1]))))
