@@ -151,3 +151,76 @@ def test_slow_wipes_are_found_end_to_end(tmp_path):
         hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
         assert len(hits) == 1 and hits[0]["type"] == "wipe", (t, hits)
     assert len(timeline["transitions"]) == len(wipes), timeline["transitions"]
+
+
+def test_washed_out_dip_is_one_transition(tmp_path):
+    """A dip through a washed-out picture that never gets flat (two jumps a few frames apart with
+    brighter frames between) is one fade, its span within 3 frames of the truth; a short shot of its
+    own between two cuts stays two cuts."""
+    path = tmp_path / "washed.mp4"
+    shots = [ShotSpec(60, seed=90 + i, motion=2.0, pan=(0.5, 0.0)) for i in range(3)]
+    shots += [ShotSpec(7, seed=95), ShotSpec(60, seed=96, motion=2.0, pan=(0.5, 0.0))]
+    transitions = [TransitionSpec("fade-white", frames=7, hold=2, shape="washed"),
+                   TransitionSpec("fade-white", frames=9, hold=3, shape="washed"),
+                   TransitionSpec("cut"), TransitionSpec("cut")]
+    truth = render_clip(path, shots, transitions, size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    dips, cuts = truth["transitions"][:2], truth["transitions"][2:]
+    for t in dips:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+        assert len(hits) == 1 and hits[0]["type"] == "fade", (t, timeline["transitions"])
+        assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits)
+    for t in cuts:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["frame"], t["frame"])]
+        assert len(hits) == 1 and hits[0]["type"] == "cut", (t, timeline["transitions"])
+    assert len(timeline["transitions"]) == 4, timeline["transitions"]
+
+
+def test_fade_in_ends_before_the_shot_brightens_on_its_own(tmp_path):
+    """A fade-in into a shot whose exposure keeps rising slowly afterwards ends where the fade's own
+    pace drops, not where the shot stops brightening (it used to run 9 frames long here)."""
+    path = tmp_path / "fade_then_exposure.mp4"
+    shots = [ShotSpec(70, seed=100 + i, motion=1.0, pan=(0.3, 0.0)) for i in range(2)]
+    transitions = [TransitionSpec("fade", frames=24, hold=4)]
+    first = render_clip(path, shots, transitions, size=(320, 180), options=FAST)["transitions"][0]
+    truth = render_clip(path, shots, transitions, events=[Event("exposure", first["end"] + 1, 40)],
+                        size=(320, 180), options=FAST)
+    t = truth["transitions"][0]
+    timeline = run_json(path)
+    hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+    assert len(hits) == 1 and hits[0]["type"] == "fade", (t, timeline["transitions"])
+    assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits)
+
+
+@pytest.mark.parametrize("motion,pan", [
+    (2.0, (0.8, 0.2)),
+    pytest.param(3.0, (1.5, 0.5), marks=pytest.mark.xfail(
+        strict=True, reason="between shots that jump 6 px every other frame, the last third of a "
+                            "24-frame dissolve changes less than their moving frames: its span ends early")),
+])
+def test_dissolve_between_jerky_shots_keeps_its_span(tmp_path, motion, pan):
+    """Shots whose picture moves on every other frame (animation on twos, a jerky stream): their
+    usual activity is that of their moving frames (repeated frames are not quiet ones), and a
+    dissolve between them is still found with its ends within 3 frames."""
+    path = tmp_path / "jerky.mp4"
+    shots = [ShotSpec(80, seed=110 + i, motion=motion, pan=pan, hold=2) for i in range(3)]
+    transitions = [TransitionSpec("dissolve", frames=16), TransitionSpec("dissolve", frames=24)]
+    truth = render_clip(path, shots, transitions, size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    for t in truth["transitions"]:
+        hits = [p for p in timeline["transitions"] if overlaps(p, t["start"], t["end"])]
+        assert len(hits) == 1, (t, timeline["transitions"])
+        assert abs(hits[0]["start_frame"] - t["start"]) <= 3 and abs(hits[0]["end_frame"] - t["end"]) <= 3, (t, hits)
+
+
+def test_sun_flare_over_a_moving_shot_is_not_a_cut(tmp_path):
+    """A sun flare (the upper picture glows for a few frames, on and off at once) while camera and
+    subject move is a flash: the picture after it is the one before, moved. (Here the plain pixel
+    distance already shows that; the bench's runner through a flare needed the movement-tolerant
+    comparison of flashes.MOVED_BACK_SHARE.)"""
+    path = tmp_path / "flare.mp4"
+    shots = [ShotSpec(60, seed=120 + i, motion=7.0, pan=(7.0, 1.0)) for i in range(2)]
+    truth = render_clip(path, shots, None, events=[Event("flare", 20, 4)], size=(320, 180), options=FAST)
+    timeline = run_json(path)
+    assert [(t["type"], t["start_frame"]) for t in timeline["transitions"]] == \
+        [("cut", truth["transitions"][0]["frame"])], timeline["transitions"]

@@ -1,6 +1,6 @@
 """Decide where shots change, from the per-frame signals.
 
-Each detector (:mod:`.cuts`, :mod:`.fades`, :mod:`.mix`, :mod:`.push`) reads a :class:`SignalWindow` and proposes
+Each detector (:mod:`.cuts`, :mod:`.fades`, :mod:`.dips`, :mod:`.mix`, :mod:`.push`) reads a :class:`SignalWindow` and proposes
 candidates; :func:`~.reconcile.reconcile` settles them into one list. :class:`StreamingDetector`
 applies this to a sliding window, so that a video of any length is processed in bounded memory, and
 holds every candidate back until the detectors' own reach has been seen.
@@ -16,6 +16,7 @@ from ..rates import rate_or_fallback
 from .base import Detector, DetectorSettings
 from .candidates import Candidate
 from .cuts import CutDetector
+from .dips import DipDetector
 from .fades import FadeDetector
 from .mix import MixDetector
 from .push import PushDetector
@@ -26,7 +27,7 @@ __all__ = ["DETECTORS", "Detector", "DetectorSettings", "Candidate", "SignalWind
            "StreamingDetector"]
 
 #: The detectors, in the order they run: each sees what the earlier ones proposed.
-DETECTORS: tuple[Detector, ...] = (CutDetector(), FadeDetector(), MixDetector(), PushDetector())
+DETECTORS: tuple[Detector, ...] = (CutDetector(), FadeDetector(), DipDetector(), MixDetector(), PushDetector())
 
 
 def find_transitions(w: SignalWindow, settings: DetectorSettings = DetectorSettings(),

@@ -26,6 +26,15 @@ MIN_RAMP_DEPARTURE = 0.06
 HOLD_STILL_DIFF = 0.004
 #: Share of a ramp's change after which the picture counts as back (see :func:`_settled_end`).
 RAMP_SETTLED = 0.95
+#: Share of a ramp's own median pace (change per frame) below which, over :data:`RAMP_SLOW_FRAMES`
+#: frames, the ramp is over (see :func:`_slowed`): a quarter leaves room for an eased fade's slow
+#: last frames.
+RAMP_SLOWED = 0.25
+#: Frames over which the slower pace must hold: a long, uneven fade (to grey, say) wobbles for a
+#: frame or two; a camera move or light drift after the fade stays slow.
+RAMP_SLOW_FRAMES = 3
+#: Fewest frames of ramp before its pace is judged: a pace needs a few steps to measure.
+RAMP_SLOW_AFTER = 3
 #: A flat hold shorter than this joins fade-out and fade-in (or a cut to black and a fade-in, a
 #: fade-out and a cut from black) into one transition, a dip, in seconds; a longer black is a pause
 #: of its own.
@@ -46,15 +55,28 @@ def _ramp(departure: np.ndarray, i: int, step: int, limit: int) -> int:
 
 
 def _settled_end(departure: np.ndarray, hold: int, far: int) -> int:
-    """The frame between ``hold`` and ``far`` (a ramp's far end) where the picture has regained
-    :data:`RAMP_SETTLED` of the ramp's change: the fade is over there, and what changes after it
+    """The frame between ``hold`` and ``far`` (a ramp's far end) where the fade is over: where the
+    picture has regained :data:`RAMP_SETTLED` of the ramp's change, or earlier, where the ramp's
+    pace drops below :data:`RAMP_SLOWED` of its own (see :func:`_slowed`). What changes after it
     is the shot's own movement or light."""
     target = departure[hold] + RAMP_SETTLED * (departure[far] - departure[hold])
     step = 1 if far > hold else -1
     for j in range(hold, far + step, step):
-        if departure[j] >= target:
+        if departure[j] >= target or _slowed(departure, hold, j, far, step):
             return j
     return far
+
+
+def _slowed(departure: np.ndarray, hold: int, j: int, far: int, step: int) -> bool:
+    """Whether the ramp from ``hold`` has run at least :data:`RAMP_SLOW_AFTER` frames to ``j`` and
+    the picture changes, over the next :data:`RAMP_SLOW_FRAMES` frames, by less than
+    :data:`RAMP_SLOWED` of the ramp's median pace so far: a fade moves at a steady pace, a camera
+    move or a light drift after it at a much slower one, which must not lengthen the fade."""
+    if abs(j - hold) < RAMP_SLOW_AFTER or abs(far - j) < RAMP_SLOW_FRAMES:
+        return False
+    pace = float(np.median(np.abs(np.diff(departure[min(hold, j):max(hold, j) + 1]))))
+    ahead = abs(float(departure[j + RAMP_SLOW_FRAMES * step] - departure[j]))
+    return ahead < RAMP_SLOWED * RAMP_SLOW_FRAMES * pace
 
 
 def _is_ramp(departure: np.ndarray) -> bool:

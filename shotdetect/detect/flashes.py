@@ -9,12 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..features.histogram import bhattacharyya
+from .picture import changed_share
 from .window import SignalWindow
 
 __all__ = ["flash_end"]
 
 #: Longest flash, in seconds (about 5 frames at 25 fps).
 FLASH_SECONDS = 0.2
+#: Most share of the jump's changed picture (see :func:`~.picture.changed_share`) that may still
+#: differ between a frame before and one after the flash for the picture to count as back, when
+#: movement meanwhile keeps the plain pixel distance high: half, as a cut changes about all of it.
+MOVED_BACK_SHARE = 0.5
 
 
 def flash_end(w: SignalWindow, i: int) -> int | None:
@@ -31,12 +36,20 @@ def flash_end(w: SignalWindow, i: int) -> int | None:
     span = w.frames(FLASH_SECONDS, minimum=2)
     jump_hist = float(w.bhattacharyya[i])
     jump_pix = _pixel_distance(w, i - 1, i)
+    jump_share: float | None = None  # worked out only when needed
     for j in range(i, min(len(w), i + span + 1)):
         for k in range(i - 1, max(0, i - span) - 1, -1):
             if (k, j) == (i - 1, i):
                 continue
-            if (float(bhattacharyya(w.hists[k], w.hists[j])) < 0.35 * jump_hist
-                    and _pixel_distance(w, k, j) < 0.7 * jump_pix):
+            if float(bhattacharyya(w.hists[k], w.hists[j])) >= 0.35 * jump_hist:
+                continue
+            if _pixel_distance(w, k, j) < 0.7 * jump_pix:
+                return j
+            # The camera or the subject moved meanwhile (a runner through a sun flare): the
+            # picture is back if, a pixel of movement forgiven, much less of it differs.
+            if jump_share is None:
+                jump_share = changed_share(w.thumbs[i - 1], w.thumbs[i])
+            if changed_share(w.thumbs[k], w.thumbs[j]) < MOVED_BACK_SHARE * jump_share:
                 return j
     return None
 

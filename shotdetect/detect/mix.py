@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..features import STILL_DIFF
+from ..features import REPEAT_DIFF, STILL_DIFF
 from .base import MAX_GRADUAL_SECONDS, DetectorSettings, explained_spans
 from .candidates import Candidate
 from .fades import nearly_flat
@@ -60,6 +60,9 @@ MOVED_RATIO = 0.5
 SETTLE_SECONDS = 0.16
 #: Largest change within either shot over that time, relative to the change across the transition.
 SETTLED_RATIO = 0.5
+#: Most consecutive repeated frames that count at the value of the last frame that moved, when a
+#: shot's usual activity is measured: animation on threes repeats each picture twice.
+REPEATS_BRIDGED = 2
 #: Least explained share in every single frame of a transition.
 MIN_EXPLAINED_FRAME = 0.45
 #: Mean distance of the pixels' mix weights from 0 or 1 (median over the frames) from which the
@@ -154,6 +157,17 @@ def running_median(x: np.ndarray, size: int) -> np.ndarray:
     return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
 
 
+def _last_moving(moved: np.ndarray) -> np.ndarray:
+    """For each position, the index of the last position at most :data:`REPEATS_BRIDGED` before it
+    where ``moved`` holds, else the position itself: a frame repeated once or twice (animation on
+    twos or threes, a jerky stream) stands for the movement around it; a picture held longer is
+    still."""
+    at = np.arange(len(moved))
+    idx = np.where(moved, at, -len(moved) - 1)
+    np.maximum.accumulate(idx, out=idx)
+    return np.where(at - idx <= REPEATS_BRIDGED, idx, at)
+
+
 def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_scale: float = 1.0) -> list[Candidate]:
     """Dissolves and wipes: runs of raised activity whose frames are explained by their endpoints.
 
@@ -170,8 +184,12 @@ def find_mixes(w: SignalWindow, *, exclude: list[tuple[int, int]], threshold_sca
     # per-frame pixel change is tiny.
     size = w.frames(ACTIVITY_BASELINE_SECONDS, minimum=25) | 1
     active = np.zeros(n, bool)
+    moving = _last_moving(w.diff >= REPEAT_DIFF)
     for signal, floor in ((w.residual, 0.006), (w.bhattacharyya, 0.02)):
-        base = running_median(signal, size)
+        # A repeated frame (frame-rate conversion, animation on twos, a jerky stream) changes
+        # nothing; it counts at the value of the last frame that moved (see _last_moving), so that
+        # a shot's usual activity is what its moving frames do, not half of it.
+        base = running_median(signal[moving], size)
         active |= signal > np.maximum(floor * threshold_scale, ACTIVITY_RATIO * threshold_scale * base)
     explained = np.zeros(n, bool)  # what earlier detectors found: not part of a run, nor crossed by one
     for s, e in exclude:

@@ -105,11 +105,12 @@ __all__ = [
 TRANSITION_KINDS = ("cut", "dissolve", "fade", "fade-white", "wipe")
 #: Event kinds understood by :class:`Event`.
 EVENT_KINDS = ("flash", "text", "zoom", "flicker", "rain", "texture", "whip", "exposure", "figure", "strobe",
-               "freeze", "jolt")
+               "freeze", "jolt", "flare")
 #: Shapes of the gradual transitions (``TransitionSpec.shape``), by kind.
 TRANSITION_SHAPES = {
     "dissolve": ("linear", "ease", "pixel", "blur"),
     "wipe": ("hard", "soft", "diag", "iris", "clock", "barn", "slices", "push"),
+    "fade-white": ("washed",),
 }
 #: Pixel formats each supported encoder accepts here.
 SUPPORTED_PIX_FMTS: dict[str, tuple[str, ...]] = {
@@ -149,6 +150,9 @@ class ShotSpec:
         the frame edges.
     noise : float, default 0.0
         Standard deviation, in 8-bit grey levels, of fresh Gaussian noise added to every frame.
+    hold : int, default 1
+        Frames each picture is shown for: ``2`` is animation on twos or a jerky stream (the picture
+        moves on every other frame by twice as much, and is repeated between).
     """
 
     frames: int
@@ -156,6 +160,7 @@ class ShotSpec:
     pan: tuple[float, float] = (0.0, 0.0)
     motion: float = 0.0
     noise: float = 0.0
+    hold: int = 1
 
     def __post_init__(self) -> None:
         if int(self.frames) != self.frames or self.frames < 1:
@@ -164,6 +169,8 @@ class ShotSpec:
             raise ValueError(f"ShotSpec.pan must be (x, y), got {self.pan!r}")
         if self.motion < 0 or self.noise < 0:
             raise ValueError("ShotSpec.motion and ShotSpec.noise must be >= 0")
+        if int(self.hold) != self.hold or self.hold < 1:
+            raise ValueError(f"ShotSpec.hold must be a positive integer, got {self.hold!r}")
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,9 @@ class TransitionSpec:
         sharpens in). Wipes: ``"hard"`` (default, a straight edge along ``direction``), ``"soft"``
         (a wide soft edge), ``"diag"`` (a diagonal edge), ``"iris"`` (a growing circle), ``"clock"``
         (a sweeping hand), ``"barn"`` (two doors opening from the middle), ``"slices"`` (eight bands
-        wiping together), ``"push"`` (the new shot pushes the old one out of the frame). Recorded in
+        wiping together), ``"push"`` (the new shot pushes the old one out of the frame). Fades through
+        white: ``"washed"`` (the picture only washes out two thirds of the way to white, never
+        flat, the way music videos dip between shots). Recorded in
         the truth as ``shape``.
     """
 
@@ -238,7 +247,9 @@ class Event:
         the picture, staying, and fading out (motion graphics over a background that stays). ``"strobe"``: every other frame blown out toward
         white. ``"freeze"``: a freeze frame, the first frame's picture held for ``frames`` frames.
         ``"jolt"``: a handheld jolt, the camera jerking by a sixth of the picture within one frame
-        (motion-blurred), holding, and jerking back on the last frame.
+        (motion-blurred), holding, and jerking back on the last frame. ``"flare"``: a sun flare, a
+        soft bright glow over the upper two thirds of the picture for ``frames`` frames, on and off
+        at once (the shot's own movement goes on meanwhile).
     frame : int
         Timeline frame where the event starts; it and the following ``frames - 1`` frames must be
         pure frames of a single shot.
@@ -527,6 +538,7 @@ class _Scene:
     def frame(self, t: int) -> np.ndarray:
         """Render local time ``t`` (may be negative or past the shot end) as float32 (h, w, 3)."""
         w, h = self.w, self.h
+        t = (t // self.spec.hold) * self.spec.hold  # a held picture repeats until the next one
         cx = self.c0[0] + self.spec.pan[0] * t
         cy = self.c0[1] + self.spec.pan[1] * t
         z = self._zoom(t)
@@ -568,6 +580,8 @@ def _mix(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray) -> np.n
         return old * (1 - a) + new * a
     if spec.kind in ("fade", "fade-white"):
         level = 0.0 if spec.kind == "fade" else 255.0
+        if spec.shape == "washed":
+            return _washed(spec, j, old, new, level)
         out_n = (f - spec.hold) // 2
         in_n = f - spec.hold - out_n
         if j < out_n:
@@ -597,6 +611,25 @@ def _mix(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray) -> np.n
             pos = h - pos
         m = np.clip(a * h - pos + 0.5, 0.0, 1.0)[:, None, None]
     return old * (1 - m) + new * m
+
+
+#: How far toward white a washed-out dip takes the picture at its brightest.
+WASHED_DEPTH = 2 / 3
+
+
+def _washed(spec: TransitionSpec, j: int, old: np.ndarray, new: np.ndarray, level: float) -> np.ndarray:
+    """Frame ``j`` of a dip that washes the old shot out toward ``level`` and the new one back in,
+    reaching only :data:`WASHED_DEPTH` of the way: the picture never gets flat."""
+    f = spec.frames
+    out_n = (f - spec.hold) // 2
+    in_n = f - spec.hold - out_n
+    if j < out_n:
+        a = WASHED_DEPTH * (j + 1) / out_n
+        return old * (1 - a) + level * a
+    if j < out_n + spec.hold:
+        return old * (1 - WASHED_DEPTH) + level * WASHED_DEPTH
+    a = WASHED_DEPTH * (1 - (j - out_n - spec.hold + 1) / (in_n + 1))
+    return new * (1 - a) + level * a
 
 
 def _wipe_mask(shape: str, a: float, h: int, w: int) -> np.ndarray:
@@ -693,7 +726,14 @@ def _apply_jolt(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np
     return cv2.filter2D(moved, -1, kernel / float(kernel.sum()))
 
 
-_DISTRACTORS = {"jolt": _apply_jolt, "flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip,
+def _apply_flare(img: np.ndarray, j: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A sun flare: a soft glow, brightest at the top, lifting the upper part of the picture."""
+    h, w = img.shape[:2]
+    glow = np.clip(1.0 - np.arange(h, dtype=np.float32) / (0.66 * h), 0.0, 1.0)[:, None, None]
+    return img + (255.0 - img) * 0.55 * glow
+
+
+_DISTRACTORS = {"flare": _apply_flare, "jolt": _apply_jolt, "flicker": _apply_flicker, "rain": _apply_rain, "texture": _apply_texture, "whip": _apply_whip,
                 "exposure": _apply_exposure, "figure": _apply_figure, "strobe": _apply_strobe}
 
 
