@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from fractions import Fraction
 
 import cv2
@@ -65,6 +66,40 @@ def test_reader_info_and_analysis_planes(plain_format_clip):
         for plane in (first.y, first.u, first.v):
             assert plane.shape == (h, w)
             assert plane.dtype == np.uint8
+
+
+def test_analysis_copy_from_the_decoding_thread_is_the_consumers(plain_format_clip):
+    """The decoding thread makes each frame's analysis copy ahead of the analysis: it must be the
+    copy the consumer would make of the same decoded picture."""
+    path, _ = plain_format_clip
+    with open_video(path) as reader:
+        for frame in reader:
+            again = reader._analysis_planes(frame.source.frame, reader._geometry)
+            for made, expected in zip((frame.y, frame.u, frame.v), again):
+                assert np.array_equal(made, expected)
+
+
+def test_analysis_copy_when_the_picture_size_changes(tmp_path):
+    """A stream that changes picture size midway: the frames of the other size get their copy from
+    the consumer (scaled by libswscale), at the same analysis size as the rest."""
+    parts = []
+    for i, size in enumerate(("320x180", "192x108")):
+        part = tmp_path / f"part{i}.ts"
+        subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+                        f"testsrc2=size={size}:rate=25:duration=1", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-pix_fmt", "yuv420p", "-f", "mpegts", str(part)], check=True)
+        parts.append(part.read_bytes())
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(parts))
+    with open_video(joined) as reader:
+        size = reader.analysis_size
+        frames = list(reader)
+    assert len(frames) >= 45
+    sizes = {f.source.width for f in frames}
+    assert sizes == {320, 192}
+    for f in frames:
+        for plane in (f.y, f.u, f.v):
+            assert plane.shape == (size[1], size[0])
 
 
 def test_rotation_90(rotated_clip, plain_format_clip):

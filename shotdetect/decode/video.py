@@ -23,7 +23,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import av
 import cv2
@@ -80,6 +80,21 @@ _SEEKABLE_FORMATS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2"})
 REALTIME_PREFIXES = ("/dev/video", "rtsp://", "rtsps://", "rtp://", "udp://", "srt://", "rtmp://", "rtmps://")
 #: Decoded frames a live source may hold for the consumer.
 _LIVE_BUFFER = 32
+
+
+class _Geometry(NamedTuple):
+    """What an analysis copy is made for: the picture size, the sampling step, the copy's size."""
+
+    width: int
+    height: int
+    step: int
+    size: tuple[int, int]
+
+
+#: A decoded frame as the decoding thread hands it over: the frame, packets skipped and empty so
+#: far, when it was decoded, and its analysis copy (None when the consumer must make it) with the
+#: geometry it was made for.
+_Decoded = tuple[av.VideoFrame, int, int, float, _Geometry, "tuple[np.ndarray, np.ndarray, np.ndarray] | None"]
 
 
 def _plane(frame: av.VideoFrame, i: int) -> np.ndarray:
@@ -221,7 +236,7 @@ class _AVSource:
         #: Empty packets (a repeat of the previous picture), and the frames an AVI index marks empty.
         self.empty_packets = 0
         self._held = held
-        self._read_ahead: ReadAhead[tuple[av.VideoFrame, int, int, float]] | None = None
+        self._read_ahead: ReadAhead[_Decoded] | None = None
         self._closing = False
         self._close_lock = threading.Lock()
         self._container_open = True
@@ -277,6 +292,9 @@ class _AVSource:
     def _set_analysis_size(self, width: int, height: int) -> None:
         self._step = analysis_step(width, height, self._analysis_width)
         self.analysis_size = (max(1, width // self._step), max(1, height // self._step))
+        #: The picture size the analysis copy is made for, its step and size, as one value: the
+        #: decoding thread reads it while the consumer may change it (a live stream's first frame).
+        self._geometry = _Geometry(width, height, self._step, self.analysis_size)
 
     @property
     def path(self) -> str | Path:
@@ -482,9 +500,10 @@ class _AVSource:
         last_ticks: int | None = None
         timestamp = _BestEffortTimestamp()
         picture_size = (self.info.width, self.info.height)
-        self._read_ahead = ReadAhead(self._decoded(), depth=self._depth, drop_oldest=self.realtime)
+        self._read_ahead = ReadAhead(self._with_analysis_copy(self._decoded()), depth=self._depth,
+                                     drop_oldest=self.realtime)
         try:
-            for vf, corrupt, empty, read_at in self._read_ahead:
+            for vf, corrupt, empty, read_at, geometry, planes in self._read_ahead:
                 ticks = timestamp(vf.pts, vf.dts)
                 if ticks is not None:
                     t = Fraction(ticks) * tb
@@ -538,7 +557,9 @@ class _AVSource:
                 known_duration = bool(duration and duration > 0)
                 last_duration = Fraction(duration) * tb if duration and known_duration else step_time
                 last = t
-                y, u, v = self._analysis_planes(vf)
+                if planes is None or geometry is not self._geometry:  # made for another size: make it again
+                    planes = self._analysis_planes(vf, self._geometry)
+                y, u, v = planes
                 clean = not (self.skips_b_deblocking and vf.pict_type == _PICTURE_TYPE_B)
                 picture = DecodedPicture(vf, self.info.sample_aspect_ratio, self.info.rotation)
                 yield Frame(index=index, time=t - t0, y=y, u=u, v=v, source=picture, clean=clean, read_at=read_at)
@@ -564,18 +585,34 @@ class _AVSource:
             if short:
                 self._warn(f"video ended early: decoded {index} of about {expected} frames (truncated file?)")
 
-    def _analysis_planes(self, vf: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        size = self.analysis_size
+    def _with_analysis_copy(self, decoded: Iterator[tuple[av.VideoFrame, int, int, float]]) -> Iterator[_Decoded]:
+        """Each decoded frame with its analysis copy, made here in the decoding thread.
+
+        The copy reads the full picture, which is no longer in the cache when the frame reaches the
+        analysis; made here it overlaps the analysis of earlier frames (NumPy and OpenCV release the
+        GIL while they copy). Only frames of the expected size are copied here; the consumer makes
+        the copy of any other (after checking its size), and again if the size changed meanwhile.
+        """
+        for vf, corrupt, empty, read_at in decoded:
+            geometry = self._geometry
+            planes = None
+            if vf.width == geometry.width and vf.height == geometry.height:
+                planes = self._analysis_planes(vf, geometry)
+            yield vf, corrupt, empty, read_at, geometry, planes
+
+    def _analysis_planes(self, vf: av.VideoFrame, geometry: _Geometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        size, step = geometry.size, geometry.step
         fmt = vf.format.name
         sub = _PLANAR_8BIT.get(fmt)
-        if sub is not None and vf.width == self.info.width and vf.height == self.info.height:
-            y = _shrink(_plane(vf, 0), self._step, size)
-            cstep = max(1, self._step // sub[0]) if sub[0] == sub[1] else self._step
-            u = _chroma(_plane(vf, 1), self._step, sub, size, cstep)
-            v = _chroma(_plane(vf, 2), self._step, sub, size, cstep)
+        same_size = vf.width == geometry.width and vf.height == geometry.height
+        if sub is not None and same_size:
+            y = _shrink(_plane(vf, 0), step, size)
+            cstep = max(1, step // sub[0]) if sub[0] == sub[1] else step
+            u = _chroma(_plane(vf, 1), step, sub, size, cstep)
+            v = _chroma(_plane(vf, 2), step, sub, size, cstep)
             return y, u, v
-        if fmt == "gray" and vf.width == self.info.width and vf.height == self.info.height:
-            y = _shrink(_plane(vf, 0), self._step, size)
+        if fmt == "gray" and same_size:
+            y = _shrink(_plane(vf, 0), step, size)
             flat = np.full_like(y, 128)
             return y, flat, flat
         # Anything else (10-bit, RGB, palette, odd mid-stream size): let libswscale convert.
