@@ -93,7 +93,10 @@ def encode_png(image: np.ndarray, level: int = 1) -> bytes:
 
 
 def decode_png(data: bytes) -> np.ndarray:
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:  # pragma: no cover - the data is a PNG that encode_png wrote
+        raise RuntimeError("could not decode a PNG picture")
+    return image
 
 
 def _typical(cands: list[StillFrame], ignore: np.ndarray | None) -> tuple[list[StillFrame], int]:
