@@ -34,12 +34,12 @@ from ..errors import DecodeError, InputError
 from ..fifo import open_fifo
 from ..timeline import VideoInfo
 from .frame import (
-    ANALYSIS_WIDTH, Frame, FramePicture, SourceKind, analysis_step, check_picture_size, picture_bytes, plausible_fps, quarter_turn,
+    ANALYSIS_WIDTH, Frame, SourceKind, analysis_step, check_picture_size, picture_bytes, plausible_fps, quarter_turn,
     rate_or_fallback,
 )
 from .readahead import ReadAhead
 
-__all__ = ["DecodedPicture", "VideoReader", "LiveSource", "open_video", "render_frame", "luma_plane",
+__all__ = ["DecodedPicture", "VideoReader", "LiveSource", "open_video",
            "REALTIME_PREFIXES"]
 
 log = logging.getLogger(__name__)
@@ -129,20 +129,6 @@ class DecodedPicture:
 def _rotated(image: np.ndarray, rotation: int) -> np.ndarray:
     turn = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}.get(rotation % 360)
     return image if turn is None else cv2.rotate(image, turn)
-
-
-def render_frame(picture: FramePicture, info: VideoInfo | None = None, *, max_size: int | None = None) -> np.ndarray:
-    """Full-size BGR picture of a frame's ``source`` as a viewer sees it (``picture.render``).
-
-    ``info`` is not needed (a picture knows its pixel shape and rotation); it is accepted so older
-    callers keep working.
-    """
-    return picture.render(max_size)
-
-
-def luma_plane(picture: FramePicture, width: int, height: int) -> np.ndarray:
-    """8-bit luma of a frame's ``source`` at ``width`` x ``height`` (``picture.luma``)."""
-    return picture.luma(width, height)
 
 
 def _sample(plane: np.ndarray, row_step: int, col_step: int) -> np.ndarray:

@@ -63,11 +63,10 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
         for frame in reader:
             if geo is None or seg is None:  # the first frame fixes the rotation
                 geo = Geometry(reader.info, settings.roi)
-                info = reader.info
                 crop = None if settings.roi is None else settings.roi
 
-                def render(cands: list[StillFrame], rects: list[Rect], _g=geo, _i=info, _c=crop) -> StatePicture:
-                    image, chosen = compose(cands, _i, _c, rects, _g.analysis_size)
+                def render(cands: list[StillFrame], rects: list[Rect], _g=geo, _c=crop) -> StatePicture:
+                    image, chosen = compose(cands, _c, rects, _g.analysis_size)
                     return StatePicture(encode_png(image), chosen.index, chosen.time, (image.shape[1], image.shape[0]))
 
                 interval = 1.0 / settings.sample_rate if settings.sample_rate else None

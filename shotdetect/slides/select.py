@@ -20,8 +20,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..decode import render_frame
-from ..timeline import VideoInfo
 from .diff import Rect, median_image, rect_mask
 
 __all__ = ["StillFrame", "Reservoir", "StatePicture", "compose", "encode_png", "decode_png"]
@@ -117,7 +115,7 @@ def _typical(cands: list[StillFrame], ignore: np.ndarray | None) -> tuple[list[S
     return kept, int(np.argmin(dev))
 
 
-def compose(cands: list[StillFrame], info: VideoInfo, crop: Rect | None, moving: list[Rect],
+def compose(cands: list[StillFrame], crop: Rect | None, moving: list[Rect],
             analysis_size: tuple[int, int]) -> tuple[np.ndarray, StillFrame]:
     """Merge the candidates of one state into one full-size BGR picture.
 
@@ -138,7 +136,7 @@ def compose(cands: list[StillFrame], info: VideoInfo, crop: Rect | None, moving:
     kept, typical = _typical(cands, ignore)
     frames = []
     for c in kept:
-        im = render_frame(c.source, info)
+        im = c.source.render()
         if crop is not None:
             im = im[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
         frames.append(np.ascontiguousarray(im))
