@@ -34,8 +34,8 @@ from ..errors import DecodeError, InputError
 from ..fifo import open_fifo
 from ..timeline import VideoInfo
 from .frame import (
-    ANALYSIS_WIDTH, Frame, SourceKind, analysis_step, check_picture_size, picture_bytes, plausible_fps, quarter_turn,
-    rate_or_fallback,
+    ANALYSIS_WIDTH, Frame, SourceKind, analysis_step, check_input_file, check_picture_size, picture_bytes,
+    plausible_fps, quarter_turn, rate_or_fallback,
 )
 from .readahead import ReadAhead
 
@@ -527,7 +527,7 @@ class VideoReader(_AVSource):
     def __init__(self, path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0,
                  max_duration: float | None = None, fast: bool = False):
         path = Path(path)
-        _check_path(path)
+        check_input_file(path, "a video", streams=True)  # (a named pipe is read as it arrives)
         self._fifo: Any = open_fifo(path)  # a named pipe: its writer awaited where signals still work
         try:
             container = av.open(f"pipe:{self._fifo.fileno()}" if self._fifo else str(path), metadata_errors="ignore")
@@ -628,21 +628,6 @@ def _is_iso_media(path: Path) -> bool:
             return fh.read(12)[4:8] == b"ftyp"
     except OSError:
         return False
-
-
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a video file")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    if path.is_file() and size == 0:
-        raise InputError(f"{path}: empty file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: permission denied")
 
 
 def reason(exc: BaseException) -> str:
