@@ -11,7 +11,7 @@ import os
 import stat
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Frame", "FramePicture", "FrameSource", "SourceKind", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE",
            "MAX_FPS", "FALLBACK_FPS", "rate_or_fallback", "check_picture_size", "plausible_fps", "quarter_turn",
-           "picture_bytes", "analysis_step", "check_input_file"]
+           "picture_bytes", "analysis_step", "check_input_file", "ClosedOnExit"]
 
 #: Where frames come from: a file (known length, seekable), a live stream (read as it arrives, no
 #: known end) or a sequence of image files.
@@ -159,6 +159,22 @@ class Frame:
     source: FramePicture
     clean: bool = True
     read_at: float = 0.0
+
+
+_Source = TypeVar("_Source", bound="ClosedOnExit")
+
+
+class ClosedOnExit:
+    """The context manager every source is: ``with source:`` closes it when the block ends."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _Source) -> _Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class FrameSource(Protocol):

@@ -31,7 +31,9 @@ from ..console import native_messages_hidden
 from ..errors import DecodeError, InputError
 from ..imageheader import MAX_IMAGE_PIXELS, check_declared_size
 from ..timeline import VideoInfo
-from .frame import ANALYSIS_WIDTH, FALLBACK_FPS, MAX_FPS, Frame, SourceKind, analysis_step, check_input_file
+from .frame import (
+    ANALYSIS_WIDTH, FALLBACK_FPS, MAX_FPS, ClosedOnExit, Frame, SourceKind, analysis_step, check_input_file,
+)
 
 __all__ = [
     "IMAGE_EXTENSIONS", "ORDERS", "read_image", "image_size", "read_exif", "natural_key", "list_images",
@@ -426,7 +428,7 @@ def _yuv_planes(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, n
             np.ascontiguousarray(yuv[:, :, 2]))
 
 
-class ImageSequence:
+class ImageSequence(ClosedOnExit):
     """A folder, glob or list of images read as a video: a :class:`~.frame.FrameSource` of kind ``"images"``.
 
     Attributes ``info`` (:class:`VideoInfo`; ``width``/``height`` of the first readable image,
@@ -497,12 +499,6 @@ class ImageSequence:
             out.append(t)
             last = t
         return out
-
-    def __enter__(self) -> ImageSequence:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         pass

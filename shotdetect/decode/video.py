@@ -34,7 +34,7 @@ from ..errors import DecodeError, InputError
 from ..fifo import open_fifo
 from ..timeline import VideoInfo
 from .frame import (
-    ANALYSIS_WIDTH, Frame, SourceKind, analysis_step, check_input_file, check_picture_size, picture_bytes,
+    ANALYSIS_WIDTH, ClosedOnExit, Frame, SourceKind, analysis_step, check_input_file, check_picture_size, picture_bytes,
     plausible_fps, quarter_turn, rate_or_fallback,
 )
 from .readahead import ReadAhead
@@ -180,7 +180,7 @@ class _BestEffortTimestamp:
         return dts  # None when unknown: the caller extrapolates
 
 
-class _AVSource:
+class _AVSource(ClosedOnExit):
     """The decoding loop shared by files and live streams; see :class:`VideoReader`, :class:`LiveSource`.
 
     Opening decodes the first frame (so :attr:`info` holds the rotation and the first timestamp
@@ -300,12 +300,6 @@ class _AVSource:
             codec=cc.name or "",
             pix_fmt=cc.format.name if cc.format else "",
         )
-
-    def __enter__(self) -> _AVSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self._closing = True
