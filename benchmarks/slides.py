@@ -194,7 +194,7 @@ def example(path: Path) -> None:
 
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "tests"))
-    from shotdetect.decode import open_video, render_frame
+    from shotdetect.decode import open_video
     from shotdetect.slides import extract_slides
     from shotdetect.slides.select import decode_png
     from tooling.slides_synth import Shown, Slide, render_talk
@@ -215,7 +215,7 @@ def example(path: Path) -> None:
         with open_video(video) as reader:
             for frame in reader:
                 if frame.index in (25, 62, 122):
-                    stills.append(render_frame(frame.source, reader.info))
+                    stills.append(frame.source.render())
     tw, th, pad = 300, 169, 12
     font = cv2.FONT_HERSHEY_SIMPLEX
 

@@ -36,7 +36,7 @@ def _video_stream(fh, start: int, end: int) -> int | None:
     number = 0
     for fourcc, offset, size, kind in _chunks(fh, start, end):
         if fourcc == b"LIST" and kind == b"strl":
-            for inner, ioffset, isize, _ in _chunks(fh, offset + 4, offset + size):
+            for inner, ioffset, _, _ in _chunks(fh, offset + 4, offset + size):
                 if inner == b"strh":
                     fh.seek(ioffset)
                     if fh.read(4) == b"vids":

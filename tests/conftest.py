@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from tooling.synth import Event, ShotSpec, TransitionSpec, render_clip
 
 # The tests (and the commands they start) ignore the user's ~/.config/shotdetect/config.toml.
 os.environ["SHOTDETECT_CONFIG"] = ""
+
+# A test run started in the background by a script (``pytest &``, nohup) ignores Ctrl-C, and every
+# command a test starts would inherit that: the tests that press Ctrl-C on one need it to arrive.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SIZE = (256, 144)
 FAST = {"preset": "ultrafast"}

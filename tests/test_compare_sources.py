@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import shotdetect.pipeline as pipeline
-from shotdetect.decode import VideoReader, open_video, render_frame
+from shotdetect.decode import VideoReader, open_video
 from shotdetect.errors import InputError
 from shotdetect.export import ImageWriter
 from shotdetect.decode import (
@@ -188,7 +188,7 @@ def three_shots(tmp_path_factory):
 
 def _decoded(path):
     with open_video(path) as reader:
-        return [(f.index, f.time, render_frame(f.source, reader.info)) for f in reader]
+        return [(f.index, f.time, f.source.render()) for f in reader]
 
 
 def test_grab_video_frame_by_time_and_index(three_shots):
@@ -227,9 +227,9 @@ def test_image_sequence_frames(tmp_path):
     assert any("p2b.png" in w for w in seq.warnings)
     assert all(f.y.shape == f.u.shape == f.v.shape == (120, 160) for f in frames)
     assert isinstance(frames[2].source, ImageRef)
-    rendered = render_frame(frames[2].source, seq.info)  # the same renderer as for video frames
+    rendered = frames[2].source.render()  # the same renderer as for video frames
     assert np.array_equal(rendered, pics[2])
-    small = render_frame(frames[0].source, seq.info, max_size=100)
+    small = frames[0].source.render(100)
     assert small.shape == (75, 100, 3)
     expected_y = cv2.cvtColor(cv2.resize(pics[0], (160, 120), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YUV)[:, :, 0]
     assert np.array_equal(frames[0].y, expected_y)
@@ -257,7 +257,7 @@ def test_live_source_reads_a_stream_like_the_file_reader(three_shots):
     assert got[0][2] == (144, 192)
     with LiveSource(f"file:{path}", max_duration=0.5) as live:
         frames = list(live)
-        image = render_frame(frames[-1].source, live.info)
+        image = frames[-1].source.render()
     assert len(frames) == 13 and image.shape == (144, 192, 3)
     with pytest.raises(InputError, match="no such device or stream"):
         LiveSource("file:/nonexistent/stream.ts", timeout=2)

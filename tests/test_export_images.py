@@ -7,7 +7,7 @@ import threading
 import cv2
 import pytest
 
-from shotdetect.decode import open_video, render_frame
+from shotdetect.decode import open_video
 from shotdetect.errors import OutputError
 from shotdetect.export import ImageWriter
 
@@ -16,7 +16,7 @@ from shotdetect.export import ImageWriter
 def pictures(cut_clip):
     path, _ = cut_clip
     with open_video(path) as reader:
-        return [render_frame(f.source, reader.info) for f in reader if f.index % 40 == 0]
+        return [f.source.render() for f in reader if f.index % 40 == 0]
 
 
 def _writer_threads():

@@ -18,7 +18,6 @@ from ..compare import Comparison, ImageIndex, compare_images
 from ..compare.index import MAX_HASH_DISTANCE
 from .argtypes import count
 from .common import add_rule_options, make_parser, rule_from
-from ..compare.metrics import ROBUST_SIDE
 from ..decode import Picture, load_picture
 
 __all__ = ["build_parser", "run", "EXIT_SAME", "EXIT_DIFFERENT"]

@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from .. import __version__
-from ..decode import Frame, render_frame
+from ..decode import Frame
 from ..errors import OutputError
 from ..export.atomic import atomic_write_bytes, atomic_write_text
 from ..export.images import IMAGE_FORMATS
@@ -247,7 +247,7 @@ class Deduplicator:
             entry["source"] = str(source.path)
         else:
             name = self._unique(f"frame-{frame.index:06d}.{self.image_format}")
-            image = render_frame(source, self.reader.info)
+            image = source.render()
             ok, encoded = cv2.imencode("." + self.image_format, image, IMAGE_FORMATS[self.image_format])
             if not ok:
                 raise OutputError(f"could not encode {name}")

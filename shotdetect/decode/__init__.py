@@ -28,11 +28,11 @@ from .open import STDIN, is_image_sequence, is_live_source, open_source, stream_
 from .pictures import Picture, grab_frame, grab_video_frame, load_picture, parse_picture_spec
 from .readahead import ReadAhead
 from .seek import FrameSeeker, container_start_time, count_video_frames, frame_shown_at
-from .video import DecodedPicture, LiveSource, VideoReader, luma_plane, open_video, render_frame
+from .video import DecodedPicture, LiveSource, VideoReader, open_video
 
 __all__ = [
     "Frame", "FramePicture", "FrameSource", "SourceKind", "open_source", "open_video", "VideoReader", "LiveSource",
-    "ImageSequence", "ImageRef", "DecodedPicture", "ReadAhead", "render_frame", "luma_plane", "picture_bytes",
+    "ImageSequence", "ImageRef", "DecodedPicture", "ReadAhead", "picture_bytes",
     "rate_or_fallback", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE", "MAX_FPS", "FALLBACK_FPS", "STDIN",
     "is_live_source", "is_image_sequence", "is_image_file", "stream_name", "IMAGE_EXTENSIONS", "ORDERS",
     "read_image", "image_size", "read_exif", "natural_key", "list_images", "sort_images", "Picture",

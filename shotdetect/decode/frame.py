@@ -7,9 +7,11 @@ of input is checked against live here too, with the one frame-rate fallback.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -18,12 +20,13 @@ from ..rates import FALLBACK_FPS, rate_or_fallback
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from ..timeline import VideoInfo
 
 __all__ = ["Frame", "FramePicture", "FrameSource", "SourceKind", "ANALYSIS_WIDTH", "MAX_PIXELS", "MAX_SIDE",
            "MAX_FPS", "FALLBACK_FPS", "rate_or_fallback", "check_picture_size", "plausible_fps", "quarter_turn",
-           "picture_bytes", "analysis_step"]
+           "picture_bytes", "analysis_step", "check_input_file", "ClosedOnExit"]
 
 #: Where frames come from: a file (known length, seekable), a live stream (read as it arrives, no
 #: known end) or a sequence of image files.
@@ -46,6 +49,25 @@ def analysis_step(width: int, height: int, analysis_width: int = ANALYSIS_WIDTH)
 def picture_bytes(width: int, height: int) -> int:
     """Size of one decoded 8-bit 4:2:0 picture: what memory budgets count frames in."""
     return width * height * 3 // 2
+
+
+def check_input_file(path: Path, what: str, *, streams: bool = False) -> int:
+    """The checks an input file gets before it is opened, with one set of messages: it exists, is no
+    folder, is not empty and can be read. ``what`` names the kind expected (``"an image"``). With
+    ``streams``, a named pipe or a device (size 0: read as it arrives) passes. Returns its size."""
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory, not {what} file")
+    if st.st_size == 0 and (stat.S_ISREG(st.st_mode) or not streams):
+        raise InputError(f"{path}: empty file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+    return st.st_size
 
 
 def check_picture_size(name: str, width: int, height: int) -> None:
@@ -137,6 +159,22 @@ class Frame:
     source: FramePicture
     clean: bool = True
     read_at: float = 0.0
+
+
+_Source = TypeVar("_Source", bound="ClosedOnExit")
+
+
+class ClosedOnExit:
+    """The context manager every source is: ``with source:`` closes it when the block ends."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _Source) -> _Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class FrameSource(Protocol):

@@ -31,7 +31,9 @@ from ..console import native_messages_hidden
 from ..errors import DecodeError, InputError
 from ..imageheader import MAX_IMAGE_PIXELS, check_declared_size
 from ..timeline import VideoInfo
-from .frame import ANALYSIS_WIDTH, FALLBACK_FPS, MAX_FPS, Frame, SourceKind, analysis_step
+from .frame import (
+    ANALYSIS_WIDTH, FALLBACK_FPS, MAX_FPS, ClosedOnExit, Frame, SourceKind, analysis_step, check_input_file,
+)
 
 __all__ = [
     "IMAGE_EXTENSIONS", "ORDERS", "read_image", "image_size", "read_exif", "natural_key", "list_images",
@@ -57,22 +59,6 @@ GLOB_CHARS = re.compile(r"[*?\[]")
 # ------------------------------------------------------------------------------------------ one image
 
 
-def _check_file(path: Path, what: str = "image") -> int:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not an {what} file")
-    if st.st_size == 0:
-        raise InputError(f"{path}: empty file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: permission denied")
-    return st.st_size
-
-
 def read_image(path: str | os.PathLike[str], *, grey: bool = False, min_width: int | None = None) -> np.ndarray:
     """Decode an image file into a BGR (or grey) uint8 array, EXIF orientation applied.
 
@@ -92,7 +78,7 @@ def read_image(path: str | os.PathLike[str], *, grey: bool = False, min_width: i
         Missing, a folder, empty, unreadable, not an image, or larger than shotdetect accepts.
     """
     path = Path(path)
-    _check_file(path)
+    check_input_file(path, "an image")
     factor = 1
     if min_width:
         size = image_size(path)
@@ -442,7 +428,7 @@ def _yuv_planes(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, n
             np.ascontiguousarray(yuv[:, :, 2]))
 
 
-class ImageSequence:
+class ImageSequence(ClosedOnExit):
     """A folder, glob or list of images read as a video: a :class:`~.frame.FrameSource` of kind ``"images"``.
 
     Attributes ``info`` (:class:`VideoInfo`; ``width``/``height`` of the first readable image,
@@ -513,12 +499,6 @@ class ImageSequence:
             out.append(t)
             last = t
         return out
-
-    def __enter__(self) -> ImageSequence:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         pass

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from ..errors import DecodeError, InputError
+from .frame import FrameSource
 from .images import is_image_file, read_image
 from .open import is_image_sequence, is_live_source, open_source, stream_name
 from .seek import frame_shown_at
@@ -100,25 +101,31 @@ def load_picture(spec: str) -> Picture:
 def grab_frame(spec: str, *, time: float | None = None, frame: int | None = None) -> tuple[np.ndarray, int, float]:
     """One frame of any input, by decoding from its start: the first one, the one with 0-based index
     ``frame``, or the one shown at ``time`` seconds. Returns ``(image, index, time)``."""
-    last = None
     with open_source(spec) as source:
-        for f in source:
-            if frame is not None and f.index == frame:
-                return f.source.render(), f.index, float(f.time)
-            if time is not None:
-                if f.time > time + 1e-6 and last is not None:
-                    break
-                last = f
-                continue
-            if frame is None:
-                return f.source.render(), f.index, float(f.time)
+        return _decode_to(source, spec, time=time, frame=frame)
+
+
+def _decode_to(source: FrameSource, name: str | os.PathLike[str], *, time: float | None = None,
+               frame: int | None = None) -> tuple[np.ndarray, int, float]:
+    """The frame :func:`grab_frame` describes, from an open source (decoded from where it stands)."""
+    last = None
+    for f in source:
+        if frame is not None and f.index == frame:
+            return f.source.render(), f.index, float(f.time)
+        if time is not None:
+            if f.time > time + 1e-6 and last is not None:
+                break
             last = f
+            continue
+        if frame is None:
+            return f.source.render(), f.index, float(f.time)
+        last = f
     if time is not None and last is not None and float(last.time) >= time - 1.0:
         return last.source.render(), last.index, float(last.time)
     if last is None:
-        raise DecodeError(f"{spec}: no decodable frames")
+        raise DecodeError(f"{name}: no decodable frames")
     what = f"frame {frame} does not exist" if frame is not None else f"{time:g} s is past its end"
-    raise InputError(f"{spec}: has only {last.index + 1} frames; {what}")
+    raise InputError(f"{name}: has only {last.index + 1} frames; {what}")
 
 
 def grab_video_frame(path: str | os.PathLike[str], *, time: float | None = None,
@@ -134,13 +141,7 @@ def grab_video_frame(path: str | os.PathLike[str], *, time: float | None = None,
         raise ValueError("give exactly one of time and frame")
     if frame is not None:
         with open_video(path) as reader:
-            last = None
-            for f in reader:
-                if f.index == frame:
-                    return f.source.render(), f.index, float(f.time)
-                last = f
-            count = last.index + 1 if last is not None else 0
-            raise InputError(f"{path}: has only {count} frames; frame {frame} does not exist")
+            return _decode_to(reader, path, frame=frame)
     assert time is not None
     with open_video(path) as reader:  # checks and opens the file with the usual error messages
         info = reader.info  # complete once open: the first frame is decoded

@@ -97,7 +97,3 @@ class ReadAhead(Generic[T]):
             self._stopping.set()
             self._thread.join(timeout)
         return not self._thread.is_alive()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()

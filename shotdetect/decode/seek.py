@@ -81,7 +81,6 @@ class FrameSeeker:
         self._stream.thread_type = "AUTO"
         self._decoder: Iterator[tuple[Any, float]] | None = None  # (frame, seconds) after the last seek
         self._first: float | None = None  # the stream's first timestamp, learnt on the first decode
-        self._last_time: float | None = None
 
     def close(self) -> None:
         self._container.close()

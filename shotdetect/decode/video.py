@@ -34,12 +34,12 @@ from ..errors import DecodeError, InputError
 from ..fifo import open_fifo
 from ..timeline import VideoInfo
 from .frame import (
-    ANALYSIS_WIDTH, Frame, FramePicture, SourceKind, analysis_step, check_picture_size, picture_bytes, plausible_fps, quarter_turn,
-    rate_or_fallback,
+    ANALYSIS_WIDTH, ClosedOnExit, Frame, SourceKind, analysis_step, check_input_file, check_picture_size, picture_bytes,
+    plausible_fps, quarter_turn, rate_or_fallback,
 )
 from .readahead import ReadAhead
 
-__all__ = ["DecodedPicture", "VideoReader", "LiveSource", "open_video", "render_frame", "luma_plane",
+__all__ = ["DecodedPicture", "VideoReader", "LiveSource", "open_video",
            "REALTIME_PREFIXES"]
 
 log = logging.getLogger(__name__)
@@ -148,20 +148,6 @@ def _rotated(image: np.ndarray, rotation: int) -> np.ndarray:
     return image if turn is None else cv2.rotate(image, turn)
 
 
-def render_frame(picture: FramePicture, info: VideoInfo | None = None, *, max_size: int | None = None) -> np.ndarray:
-    """Full-size BGR picture of a frame's ``source`` as a viewer sees it (``picture.render``).
-
-    ``info`` is not needed (a picture knows its pixel shape and rotation); it is accepted so older
-    callers keep working.
-    """
-    return picture.render(max_size)
-
-
-def luma_plane(picture: FramePicture, width: int, height: int) -> np.ndarray:
-    """8-bit luma of a frame's ``source`` at ``width`` x ``height`` (``picture.luma``)."""
-    return picture.luma(width, height)
-
-
 def _sample(plane: np.ndarray, row_step: int, col_step: int) -> np.ndarray:
     """Every ``row_step``-th row and ``col_step``-th column, as a new array.
 
@@ -211,7 +197,7 @@ class _BestEffortTimestamp:
         return dts  # None when unknown: the caller extrapolates
 
 
-class _AVSource:
+class _AVSource(ClosedOnExit):
     """The decoding loop shared by files and live streams; see :class:`VideoReader`, :class:`LiveSource`.
 
     Opening decodes the first frame (so :attr:`info` holds the rotation and the first timestamp
@@ -334,12 +320,6 @@ class _AVSource:
             codec=cc.name or "",
             pix_fmt=cc.format.name if cc.format else "",
         )
-
-    def __enter__(self) -> _AVSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self._closing = True
@@ -631,7 +611,7 @@ class VideoReader(_AVSource):
     def __init__(self, path: str | os.PathLike[str], *, analysis_width: int = ANALYSIS_WIDTH, threads: int = 0,
                  max_duration: float | None = None, fast: bool = False):
         path = Path(path)
-        _check_path(path)
+        check_input_file(path, "a video", streams=True)  # (a named pipe is read as it arrives)
         self._fifo: Any = open_fifo(path)  # a named pipe: its writer awaited where signals still work
         try:
             container = av.open(f"pipe:{self._fifo.fileno()}" if self._fifo else str(path), metadata_errors="ignore")
@@ -732,21 +712,6 @@ def _is_iso_media(path: Path) -> bool:
             return fh.read(12)[4:8] == b"ftyp"
     except OSError:
         return False
-
-
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a video file")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    if path.is_file() and size == 0:
-        raise InputError(f"{path}: empty file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: permission denied")
 
 
 def reason(exc: BaseException) -> str:

@@ -61,13 +61,12 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
         total = reader.info.frame_count
         analysed = frames = 0
         for frame in reader:
-            if geo is None:  # the first frame fixes the rotation
+            if geo is None or seg is None:  # the first frame fixes the rotation
                 geo = Geometry(reader.info, settings.roi)
-                info = reader.info
                 crop = None if settings.roi is None else settings.roi
 
-                def render(cands: list[StillFrame], rects: list[Rect], _g=geo, _i=info, _c=crop) -> StatePicture:
-                    image, chosen = compose(cands, _i, _c, rects, _g.analysis_size)
+                def render(cands: list[StillFrame], rects: list[Rect], _g=geo, _c=crop) -> StatePicture:
+                    image, chosen = compose(cands, _c, rects, _g.analysis_size)
                     return StatePicture(encode_png(image), chosen.index, chosen.time, (image.shape[1], image.shape[0]))
 
                 interval = 1.0 / settings.sample_rate if settings.sample_rate else None
@@ -95,8 +94,8 @@ def extract_slides(path: str | os.PathLike[str], settings: SlideSettings | None 
     for slide in slides:  # (analysis coordinates until now)
         slide.playing = [geo.to_display(r, geo.analysis_size) for r in slide.playing]
     region, source = geo.roi, ("roi" if settings.roi is not None else "full")
-    if settings.roi is None and settings.auto_area and seg.lo is not None:
-        area = find_slide_area(seg.lo, seg.hi, webcams)
+    if settings.roi is None and settings.auto_area and seg.extremes is not None:
+        area = find_slide_area(*seg.extremes, webcams)
         if area is not None:
             region, source = geo.to_display(area, geo.analysis_size), "auto"
     if not slides:

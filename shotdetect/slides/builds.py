@@ -18,6 +18,7 @@ A change of title or of a single bullet replaces content, so it makes a new slid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,7 +172,7 @@ def _shows(acc: _Acc, st: State) -> bool:
 
 
 def assemble(segments: list[Segment], *, min_duration: float, dedupe: bool,
-             webcams: list[Rect] = ()) -> tuple[list[Slide], list[Span]]:
+             webcams: Sequence[Rect] = ()) -> tuple[list[Slide], list[Span]]:
     """Slides (numbered in order of first appearance) and the skipped short states.
 
     ``webcams`` (analysis coordinates) are left out of every comparison.
@@ -206,12 +207,14 @@ def assemble(segments: list[Segment], *, min_duration: float, dedupe: bool,
             accs.append(acc)
             view = 0
         else:
-            view = _find_view(acc, st)
-            if view is None:
+            found = _find_view(acc, st)
+            if found is None:
                 acc.views.append(st)
                 view = len(acc.views) - 1
                 if _kind(acc.views[acc.final], st) == "adds":
                     acc.final = view
+            else:
+                view = found
         acc.visits.append((order, st, view))
         prev = (st, acc)
     slides = [_slide(i + 1, acc) for i, acc in enumerate(accs)]

@@ -236,7 +236,7 @@ def change(a: np.ndarray, b: np.ndarray, ignore: np.ndarray | None = None, *,
         # the outermost lines of a capture flicker (capture cards, encoders): never content
         diff[:EDGE], diff[-EDGE:], diff[:, :EDGE], diff[:, -EDGE:] = 0, 0, 0, 0
     raw = diff > threshold
-    if ignore is not None:
+    if valid is not None:
         raw &= valid
     mask, boxes = significant(raw, min_size or feature_size(a.shape[1]))
     return Change(mask=mask, boxes=boxes, b=bn, diff=diff)

@@ -75,7 +75,7 @@ class Activity:
             return
         h, w = self.shape
         c = self.cell
-        cells = motion[:h * c, :w * c].reshape(h, c, w, c).any(axis=(1, 3))
+        cells = np.any(motion[:h * c, :w * c].reshape(h, c, w, c), axis=(1, 3))  # (typed as an array)
         cells = _lone_regions(cells)
         if not cells.any():
             return  # many things moved at once: a slide changing, not an inset moving on its own
@@ -133,7 +133,8 @@ def find_insets(activity: Activity, stills: list[np.ndarray], analysis_size: tup
         if box.w > MAX_WIDTH * aw or box.h > MAX_HEIGHT * ah:
             continue  # most of the picture moving: not an inset
         inward = int(np.ceil(max(sx, sy))) + 1
-        r, sides = max((_to_edges(box, still, (aw, ah), inward) for still in (stills or [None])),
+        views: list[np.ndarray | None] = [*stills] if stills else [None]  # (none: the margin rule)
+        r, sides = max((_to_edges(box, still, (aw, ah), inward) for still in views),
                        key=lambda found: found[1])
         # smaller, or without the straight sides of a picture: a pointer that kept moving about there
         if r.w >= MIN_SIZE * aw and r.h >= 0.75 * MIN_SIZE * aw and sides >= MIN_SIDES:

@@ -139,8 +139,10 @@ class SlidesResult:
         images = []
         for slide, step in self.images():
             sp = span_of(slide, step)
+            picture = step.picture
+            assert picture is not None  # images() lists only steps with a picture
             images.append({"file": step.file, "slide": slide.number, "step": step.step,
-                           "frame": step.picture.frame, "time": round(step.picture.time, 6),
+                           "frame": picture.frame, "time": round(picture.time, 6),
                            "start_time": round(sp.start_time, 6), "end_time": round(sp.end_time, 6)})
         slides = []
         for slide in self.slides:

@@ -18,7 +18,6 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
-from ..decode import luma_plane
 from ..errors import UsageError
 from ..timeline import VideoInfo
 from .diff import Rect
@@ -66,7 +65,7 @@ class Geometry:
         sar = float(info.sample_aspect_ratio or Fraction(1)) or 1.0
         self.rotation = info.rotation % 360
         self.sar = sar
-        # display size as render_frame makes it
+        # display size as a frame picture's render() makes it
         w0 = max(2, int(round(info.width * sar)))
         h0 = info.height
         self.display_size = (h0, w0) if self.rotation in (90, 270) else (w0, h0)
@@ -119,7 +118,7 @@ class Geometry:
 
     def analysis(self, frame) -> np.ndarray:
         """Analysis picture (uint8 grey, ``analysis_size``) of a decoded ``av.VideoFrame``."""
-        plane = luma_plane(frame, self.info.width, self.info.height)
+        plane = frame.luma(self.info.width, self.info.height)
         return self._cut(plane, 1.0, 1.0, self.analysis_size)
 
     def small(self, y: np.ndarray) -> np.ndarray:

@@ -20,8 +20,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..decode import render_frame
-from ..timeline import VideoInfo
 from .diff import Rect, median_image, rect_mask
 
 __all__ = ["StillFrame", "Reservoir", "StatePicture", "compose", "encode_png", "decode_png"]
@@ -93,7 +91,10 @@ def encode_png(image: np.ndarray, level: int = 1) -> bytes:
 
 
 def decode_png(data: bytes) -> np.ndarray:
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:  # pragma: no cover - the data is a PNG that encode_png wrote
+        raise RuntimeError("could not decode a PNG picture")
+    return image
 
 
 def _typical(cands: list[StillFrame], ignore: np.ndarray | None) -> tuple[list[StillFrame], int]:
@@ -114,7 +115,7 @@ def _typical(cands: list[StillFrame], ignore: np.ndarray | None) -> tuple[list[S
     return kept, int(np.argmin(dev))
 
 
-def compose(cands: list[StillFrame], info: VideoInfo, crop: Rect | None, moving: list[Rect],
+def compose(cands: list[StillFrame], crop: Rect | None, moving: list[Rect],
             analysis_size: tuple[int, int]) -> tuple[np.ndarray, StillFrame]:
     """Merge the candidates of one state into one full-size BGR picture.
 
@@ -135,7 +136,7 @@ def compose(cands: list[StillFrame], info: VideoInfo, crop: Rect | None, moving:
     kept, typical = _typical(cands, ignore)
     frames = []
     for c in kept:
-        im = render_frame(c.source, info)
+        im = c.source.render()
         if crop is not None:
             im = im[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
         frames.append(np.ascontiguousarray(im))

@@ -174,8 +174,8 @@ class Segmenter:
         self.seg: _Open | None = None
         self.prev_last: _Sample | None = None
         self.playing: list[_Playing] = []
-        self.lo: np.ndarray | None = None
-        self.hi: np.ndarray | None = None
+        #: per-pixel minimum and maximum of every analysed picture (None before the first sample)
+        self.extremes: tuple[np.ndarray, np.ndarray] | None = None
         self._next_sample = 0.0
         self._last_frame: tuple[int, float] = (-1, 0.0)
         self._frame_step = 1 / 25
@@ -207,11 +207,12 @@ class Segmenter:
         while len(self.ring) > 4 and (time - self.ring[0][1] > self._ring_seconds or len(self.ring) > 2400):
             self.ring.popleft()
         if image is not None:
-            if self.lo is None:
-                self.lo, self.hi = image.copy(), image.copy()
+            if self.extremes is None:
+                self.extremes = (image.copy(), image.copy())
             else:
-                np.minimum(self.lo, image, out=self.lo)
-                np.maximum(self.hi, image, out=self.hi)
+                lo, hi = self.extremes
+                np.minimum(lo, image, out=lo)
+                np.maximum(hi, image, out=hi)
             self.queue.append(_Sample(index, time, image, small, source))
         while self.queue and (time >= self.queue[0].time + CALM_WINDOW and index > self.queue[0].index):
             self._process(self.queue.popleft())
@@ -334,6 +335,7 @@ class Segmenter:
             return False  # movement within CALM_WINDOW: the screen is moving
         if not (mb and ma):
             return True
+        assert sb is not None and sa is not None  # (both sides moved, neither within CALM_WINDOW)
         return not _blend(sb[2], s.small, sa[2]) and self._held(sb, ignore)
 
     def _held(self, f: tuple[int, float, np.ndarray], ignore: np.ndarray | None) -> bool:
@@ -392,8 +394,9 @@ class Segmenter:
         region = ch.diff > MOTION_THRESHOLD
         if ignore is not None:
             region &= ~ignore
-        frames = [self._frame(i) for i in range(a.index + 1, b.index)]
-        if region.sum() < 3 or any(f is None for f in frames):
+        wanted = range(a.index + 1, b.index)
+        frames = [f for f in map(self._frame, wanted) if f is not None]
+        if region.sum() < 3 or len(frames) < len(wanted):
             mid = (a.index + b.index + 1) // 2
             f = self._frame(mid)
             return (mid, f[1]) if f else (b.index, b.time)
@@ -516,7 +519,7 @@ class Segmenter:
         before = self.pending[k - 1] if k > 0 else self.prev_last
         playing = None if kept_moving is None else cv2.resize(
             kept_moving.astype(np.uint8), (self.sw, self.sh), interpolation=cv2.INTER_NEAREST).astype(bool)
-        if before is not self.prev_last and self.prev_last is not None and \
+        if before is not None and before is not self.prev_last and self.prev_last is not None and \
                 _blend(self.prev_last.small, before.small, first.small, playing):
             before = self.prev_last  # a cross-fade: the change lies where it is half done
         start = self._boundary(before, first, playing) if before is not None else (0, 0.0)
@@ -593,10 +596,11 @@ class Segmenter:
         for p in recent:
             if self._motion(p).mean() > DYNAMIC_MAX_AREA / 2:
                 return  # a transition is still going on
+        motions = [self._motion(p) for p in recent]  # (all known by now)
         # (movement right beside a known region is that region's: a speaker leaning out of the inset)
-        near = max(2, int(NEXT_TO_PLAYING * self.aw))
-        old = self._small_ignore([r.grown(near, (self.aw, self.ah)) for r in self.rects])
-        latest = recent[-1].motion if old is None else recent[-1].motion & ~old
+        beside = max(2, int(NEXT_TO_PLAYING * self.aw))
+        old = self._small_ignore([r.grown(beside, (self.aw, self.ah)) for r in self.rects])
+        latest = motions[-1] if old is None else motions[-1] & ~old
         _, now = significant(latest, self.small_feature)
         slack = max(2, int(GROW_ZONE * self.sw / 2))
         bounds_small = (self.sw, self.sh)
@@ -604,11 +608,11 @@ class Segmenter:
         boxes = []
         for b in now:
             near = b.grown(slack, bounds_small)
-            hits = [p for p in recent if p.motion[near.y:near.y + near.h, near.x:near.x + near.w].any()]
+            hits = [m for m in motions if m[near.y:near.y + near.h, near.x:near.x + near.w].any()]
             if len(hits) < need:
                 continue
-            for p in hits:  # the extent: all of that movement nearby
-                ys, xs = np.nonzero(p.motion[near.y:near.y + near.h, near.x:near.x + near.w])
+            for m in hits:  # the extent: all of that movement nearby
+                ys, xs = np.nonzero(m[near.y:near.y + near.h, near.x:near.x + near.w])
                 b = b.union(Rect(near.x + int(xs.min()), near.y + int(ys.min()),
                                  int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1))
             boxes.append(b)
