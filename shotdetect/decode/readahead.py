@@ -97,3 +97,8 @@ class ReadAhead(Generic[T]):
             self._stopping.set()
             self._thread.join(timeout)
         return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        """Whether the producer thread is still alive (a seek must wait until it has let go of the decoder)."""
+        return self._thread.is_alive()
