@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import InputError, ShotdetectError
 from .export.ownership import read_manifest, source_record, survey
+from .export.outdir import sweep_killed_run
 from .processes import running_job, start_worker
 from .timeline import SCHEMA_NAME
 
@@ -253,6 +254,7 @@ def run_batch(
     if resume:
         job = _replacing_stale(job, [folders[v] for v in todo if _same_source(survey(folders[v]).source, v) is False])
     new_root = not out_root.exists()
+    fresh = {folders[v] for v in todo if not folders[v].exists()}
     try:
         if scheduler:
             _run_dask(todo, folders, job, scheduler, done)
@@ -261,6 +263,11 @@ def run_batch(
                 done(_guarded(job, video, folders[video]))
         else:
             _run_pool(todo, folders, job, workers or os.cpu_count() or 1, done)
+    except BaseException:
+        # A worker that did not finish its clean-up in time was killed: what it left is taken away here.
+        for folder in (folders[v] for v in todo):
+            sweep_killed_run(folder, created=folder in fresh)
+        raise
     finally:
         if new_root:  # stopped or every video failed: no empty folder left behind
             with contextlib.suppress(OSError):

@@ -95,3 +95,35 @@ def test_staging_of_a_killed_run_is_cleaned_and_its_folder_reused(clips, tmp_pat
     assert proc.returncode == 0, proc.stderr
     assert [p.name for p in out.iterdir()] == ["clip"] and not stale.exists()
     assert results(out) == {str(video.resolve()): 2}
+
+
+def _left_by_a_killed_run(folder: Path) -> Path:
+    staging = folder / ".shotdetect-stage-killed"
+    staging.mkdir(parents=True)
+    (staging / STAGING_MARK).write_bytes(b"")
+    (staging / "shot-001.jpg").write_bytes(b"partial")
+    return staging
+
+
+def test_what_a_killed_worker_left_is_swept_and_nothing_else(tmp_path):
+    """A batch worker killed before its own clean-up leaves a staging folder; the parent removes it,
+    and the video's folder only if the batch created it and it is empty now."""
+    from shotdetect.export.folderlock import FolderLock
+    from shotdetect.export.outdir import sweep_killed_run
+
+    created = tmp_path / "created"
+    _left_by_a_killed_run(created)
+    sweep_killed_run(created, created=True)
+    assert not created.exists()
+
+    users = tmp_path / "users"
+    _left_by_a_killed_run(users)
+    (users / "notes.txt").write_text("mine")
+    sweep_killed_run(users, created=True)
+    assert sorted(p.name for p in users.iterdir()) == ["notes.txt"]  # foreign file and folder stay
+
+    busy = tmp_path / "busy"
+    staging = _left_by_a_killed_run(busy)
+    with FolderLock(busy):  # a run still writing there cleans up itself
+        sweep_killed_run(busy, created=True)
+    assert staging.is_dir()

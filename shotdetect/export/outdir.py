@@ -15,7 +15,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..errors import OutputError
 from .folderlock import FolderLock
 from .ownership import MANIFEST_NAME, STAGING_MARK, Survey, file_record, source_record, survey, write_manifest
 
-__all__ = ["OutputDir", "signals_deferred", "refuse_foreign", "remove_stale", "abandon_open_folders"]
+__all__ = ["OutputDir", "signals_deferred", "refuse_foreign", "remove_stale", "sweep_killed_run", "abandon_open_folders"]
 
 
 def refuse_foreign(folder: Path, found: Survey, keep: Iterable[Path] = ()) -> None:
@@ -60,6 +60,26 @@ def remove_stale(folder: Path, found: Survey) -> None:
     """Remove the staging folders of killed runs (call only while holding the folder's lock)."""
     for name in found.stale:
         shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def sweep_killed_run(folder: Path, *, created: bool) -> None:
+    """After a run in another process was killed (no clean-up of its own): remove the staging
+    folders it left in ``folder``, and ``folder`` itself if ``created`` by that run and now empty.
+    Does nothing while another run still holds the folder's lock."""
+    if not folder.is_dir():
+        return
+    lock = FolderLock(folder)
+    try:
+        lock.acquire()
+    except OutputError:
+        return  # still in use: its run cleans up itself
+    try:
+        remove_stale(folder, survey(folder))
+    finally:
+        lock.release()
+    if created:
+        with suppress(OSError):
+            folder.rmdir()  # only if empty
 
 
 def _make_staging(folder: Path, prefix: str) -> Path:
