@@ -172,3 +172,42 @@ def test_ctrl_c_decides_the_pending_transitions(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt) as plain:  # without finish_on_interrupt: a plain interrupt
         shotdetect.detect(mp4)
     assert not isinstance(plain.value, StreamInterrupted)
+
+
+@pytest.mark.parametrize("after_cut", [0, 1, 2, 3])
+def test_ctrl_c_while_a_frame_is_taken_in_keeps_a_keyframe_for_every_shot(tmp_path, monkeypatch, after_cut):
+    """Ctrl-C arriving while a frame is halfway through the pipeline (here: its keyframe candidate
+    just offered) takes effect once the frame is in, so the last shot, however short, has its
+    keyframe written; a frame left half taken in used to leave that shot without one."""
+    import shotdetect
+    from shotdetect import keyframes
+    from shotdetect.export import ImageWriter
+    from shotdetect.pipeline import StreamInterrupted
+
+    mp4 = tmp_path / "one-cut.mp4"
+    render_clip(mp4, [ShotSpec(40, seed=94, noise=2.0), ShotSpec(40, seed=95, noise=2.0)], size=(192, 144),
+                options=FAST)
+    stop_at = 40 + after_cut  # the cut is at frame 40
+    original = keyframes.KeyframeSelector.add
+
+    def add(self, index, *args, **kwargs):
+        original(self, index, *args, **kwargs)
+        if index == stop_at:
+            signal.raise_signal(signal.SIGINT)  # a real Ctrl-C, landing inside the frame's processing
+
+    monkeypatch.setattr(keyframes.KeyframeSelector, "add", add)
+    out = tmp_path / "keys"
+    with ImageWriter(out) as sink:
+        with pytest.raises(StreamInterrupted) as stop:
+            shotdetect.detect(mp4, keyframe_sink=sink, on_transition=lambda t, read_at: None,
+                              finish_on_interrupt=True)
+    timeline = stop.value.timeline
+    for shot in timeline.shots:
+        assert len(shot.keyframes) == 1, shot
+        keyframe = shot.keyframes[0]
+        assert shot.start_frame <= keyframe.frame < shot.end_frame
+        assert (out / keyframe.file).is_file()
+    assert sorted(p.name for p in out.iterdir()) == ["shot-0000-1.jpg", "shot-0001-1.jpg"]
+    assert [t.frame for t in timeline.transitions] == [40]
+    assert timeline.video.frame_count == stop_at + 1  # the frame the signal arrived in is taken in whole
+    assert [(s.start_frame, s.end_frame) for s in timeline.shots] == [(0, 40), (40, stop_at + 1)]
