@@ -82,7 +82,7 @@ class StreamingDetector:
         """Add the next frame's signals; return the transitions that became final."""
         self._buffer.append(signals)
         self._pending += 1
-        if self._pending < self._step or len(self._buffer) <= self._lookahead:
+        if self._pending < self._step or len(self._buffer) <= (self._cut_lookahead or self._lookahead):
             return []
         self._pending = 0
         return self._decide(final=False)
@@ -111,7 +111,7 @@ class StreamingDetector:
                 self._early_cut = cand.frame
             out.append(cand)
             self._last_end = cand.end
-        self._committed = horizon
+        self._committed = max(self._committed, horizon)
         while self._buffer and self._buffer[0].index < horizon - self._context:
             self._buffer.popleft()
         return out
