@@ -2,14 +2,16 @@
 
 A cut is final once the cut detector's own reach has been seen after it, if no gradual detector
 can still turn it into (part of) a gradual transition: the pictures from the cut to now, and those
-just before it, are steady (each close to the first, and no ramp in brightness), and no flat
-frame lies within a fade's reach on either side. Why each condition suffices:
+of the :data:`STEADY_BEFORE_SECONDS` before it, are steady (each shows its shot's first, resp.
+last, picture: no more than :data:`DRIFT_SHARE` of it changed, no ramp in brightness), and none
+of them is flat (black or white). Why each condition suffices:
 
 - the dissolve, wipe and push detectors never cross a cut (they read it as explained); a cut joins
   one of them only when a span ends or starts within :data:`~.reconcile.ABSORB_FRAMES` of it, and
   a span's frames change the picture, which the steady pictures either side rule out;
-- a fade needs a flat (black or white) hold with ramps at most the longest gradual transition
-  long: no flat frame near the cut, and no brightness ramp after it, rule that out;
+- a fade takes in a cut only when its flat (black or white) hold or one of its ramps reaches the
+  cut: no flat frame next to the cut, and no change of brightness or picture on either side, rule
+  that out (a ramp ending well before the cut, or starting well after it, leaves the cut alone);
 - a dip needs a second cut within :data:`~.dips.DIP_SECONDS`, which would show as a changed
   picture on one side.
 
@@ -21,9 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import MAX_GRADUAL_SECONDS
 from .dips import DIP_SECONDS
-from .fades import FADE_HOLD_SECONDS, MIN_RAMP_DEPARTURE, nearly_flat
+from .fades import MIN_RAMP_DEPARTURE, nearly_flat
 from .picture import changed_share
 from .window import SignalWindow
 
@@ -58,12 +59,11 @@ def cut_final_early(w: SignalWindow, position: int) -> bool:
     n = len(w)
     if position < 2 or position >= n - 1:
         return False
-    reach = w.frames(MAX_GRADUAL_SECONDS + FADE_HOLD_SECONDS)
-    if any(nearly_flat(w, t) for t in range(max(0, position - reach), n)):
-        return False  # black or white near: a fade's business
     before = w.frames(STEADY_BEFORE_SECONDS, minimum=3)
     if position - before < 0:
         return False  # the old shot is not in view long enough to judge
+    if any(nearly_flat(w, t) for t in range(position - before, n)):
+        return False  # black or white next to the cut: a fade's hold, the fade's business
     if not _holds(w, position - 1, range(position - before, position - 1)):
         return False
     return _holds(w, position, range(position + 1, n))
