@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
     parser.add_argument("--sets", nargs="*", default=list(SETS))
+    parser.add_argument("--modes", nargs="*", choices=("early", "full"), default=["early", "full"],
+                        help="live runs to make (each takes minutes: a decision every 0.2 s)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     score = load_score_module(args.bench)
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         truth = score.truth_intervals(video.truth)
         file_list = [(c.type, c.start, c.end) for c in detect.find_transitions(w, detect.DetectorSettings())]
         runs = {"file": file_list}
-        for mode in ("early", "full"):
+        for mode in args.modes:
             found = run_live(w, early=mode == "early")
             runs[mode] = [(c.type, c.start, c.end) for c, _ in found]
             at_end = len(w) - 1
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 if mode != "file":
                     c["differ"] += len(set(found_list) ^ set(file_list))
         if args.verbose:
-            for mode in ("early", "full"):
+            for mode in args.modes:
                 if runs[mode] != file_list:
                     print(f"{video.set_name}/{video.name} {mode}: only live {sorted(set(runs[mode]) - set(file_list))}"
                           f"; only file {sorted(set(file_list) - set(runs[mode]))}")
