@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -31,10 +32,7 @@ from offline import CACHE, window_of  # noqa: E402
 from shotdetect.features import FrameSignals  # noqa: E402
 from shotdetect.pipeline import LIVE_DECISION_SECONDS  # noqa: E402
 
-
-import importlib  # noqa: E402
-
-detect = importlib.import_module("shotdetect.detect")
+detect = importlib.import_module("shotdetect.detect")  # the subpackage (``shotdetect.detect`` is the function)
 
 
 def signals_of(w) -> list[FrameSignals]:

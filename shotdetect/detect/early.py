@@ -21,8 +21,6 @@ of one whole-window run).
 
 from __future__ import annotations
 
-import numpy as np
-
 from .dips import DIP_SECONDS
 from .fades import MIN_RAMP_DEPARTURE, nearly_flat
 from .picture import changed_share
