@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from .dips import DIP_SECONDS
 from .fades import MIN_RAMP_DEPARTURE, nearly_flat
-from .picture import changed_share
+from .picture import changed_share, moved_changed_share
+from .push import MIN_PUSH_FLOW
 from .window import SignalWindow
 
 __all__ = ["cut_final_early", "STEADY_BEFORE_SECONDS", "DRIFT_SHARE"]
@@ -42,12 +43,16 @@ DRIFT_LUMA = MIN_RAMP_DEPARTURE / 2
 
 
 def _holds(w: SignalWindow, anchor: int, frames: range) -> bool:
-    """Whether every frame of ``frames`` shows ``anchor``'s picture, at about its brightness."""
+    """Whether every frame of ``frames`` shows ``anchor``'s picture (in place, or moved slower than
+    a push), at about its brightness."""
     for t in frames:
         if abs(float(w.luma[t] - w.luma[anchor])) > DRIFT_LUMA:
             return False
-        if changed_share(w.thumbs[anchor], w.thumbs[t]) > DRIFT_SHARE:
-            return False
+        if w.flow[t] >= MIN_PUSH_FLOW:
+            return False  # as fast as a push: the push detector's business
+        if (changed_share(w.thumbs[anchor], w.thumbs[t]) > DRIFT_SHARE
+                and moved_changed_share(w.thumbs[anchor], w.thumbs[t]) > DRIFT_SHARE):
+            return False  # changed, and not by moving: a dissolve or wipe may be under way
     return True
 
 
