@@ -33,12 +33,13 @@ def _clip(tmp_path, shots: int, frames: int):
 
 
 class _Live:
-    """``shotdetect udp://... --jsonl - --no-gradual`` with its lines collected as they arrive."""
+    """``shotdetect udp://... --jsonl - --no-gradual`` (or with gradual detection on) with its lines
+    collected as they arrive."""
 
-    def __init__(self, port: int, *extra: str):
+    def __init__(self, port: int, *extra: str, gradual: bool = False):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shotdetect", f"udp://127.0.0.1:{port}?timeout=1500000", "--jsonl", "-",
-             "--no-gradual", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             *([] if gradual else ["--no-gradual"]), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.lines: list[tuple[float, str]] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -112,6 +113,26 @@ def test_every_cut_arrives_within_two_seconds(tmp_path):
               f"line {arrived - shown:.2f} s after the frame was sent")
         assert arrived - shown < MAX_LATENCY + 0.5
     assert "latency median" in stderr
+
+
+def test_cuts_arrive_within_two_seconds_with_gradual_detection_on(tmp_path):
+    """The default run looks for dissolves and fades too, whose reach is 5 s; a cut between steady
+    pictures cannot be part of one, so it is final as soon as the cut detector's reach is seen."""
+    ts, cuts = _clip(tmp_path, shots=4, frames=40)  # cuts at 1.6, 3.2 and 4.8 s
+    port = free_port()
+    live = _Live(port, gradual=True)
+    sender, started = _stream(ts, port)
+    sender.wait(timeout=60)
+    code, stderr = live.finish()
+    assert code == 0, stderr
+    events = [(arrived, json.loads(line)) for arrived, line in live.lines]
+    assert [(e["type"], e["frame"]) for _, e in events] == [("cut", c) for c in cuts], stderr
+    for arrived, e in events:
+        shown = started + e["time"]
+        print(f"cut at frame {e['frame']} (gradual on): reported latency {e['latency']:.2f} s, "
+              f"line {arrived - shown:.2f} s after the frame was sent")
+        assert 0 <= e["latency"] < MAX_LATENCY, e
+        assert arrived - shown < MAX_LATENCY + 0.5
 
 
 def test_ctrl_c_prints_the_cuts_shown_so_far(tmp_path):
