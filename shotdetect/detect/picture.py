@@ -118,7 +118,7 @@ def moved_changed_share(a: np.ndarray, b: np.ndarray) -> float:
     big_a: np.ndarray = cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else a
     big_b: np.ndarray = cv2.resize(b, size, interpolation=cv2.INTER_LINEAR) if scale > 1 else b
     # (OpenCV allocates the output when given None, which its type stubs do not allow for.)
-    flow = np.asarray(_flow_estimator().calc(big_b, big_a, None))  # type: ignore[call-overload]
+    flow = np.asarray(_dis(cv2.DISOPTICAL_FLOW_PRESET_FAST).calc(big_b, big_a, None))  # type: ignore[call-overload]
     grid_x, grid_y = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
     moved = cv2.remap(big_a, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
                       borderMode=cv2.BORDER_REPLICATE)
@@ -174,7 +174,7 @@ def _warped_residual_ratio(a: np.ndarray, b: np.ndarray) -> float:
         return 0.0
     left = 0.0
     for src, dst in ((big_a, big_b), (big_b, big_a)):
-        flow = np.asarray(_careful_estimator().calc(dst, src, None))  # type: ignore[call-overload]
+        flow = np.asarray(_dis(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(dst, src, None))  # type: ignore[call-overload]
         moved = cv2.remap(src, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
         left = max(left, float(np.abs(moved[inner].astype(np.float32) - dst[inner]).mean()))
@@ -190,25 +190,18 @@ _MOTION_BLUR_SIGMA = 1.5
 _CAREFUL_SCALE = 2
 
 
-def _careful_estimator() -> cv2.DISOpticalFlow:
-    """One DIS estimator of the "medium" preset per thread."""
-    estimator = getattr(_local, "careful", None)
-    if estimator is None:
-        estimator = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-        _local.careful = estimator
-    return estimator
-
-
 #: Shortest side, in pixels, of the pictures the optical flow between two ends is estimated on.
 _FLOW_MIN_SIDE = 48
 
 
-def _flow_estimator() -> cv2.DISOpticalFlow:
-    """One DIS estimator per thread (they keep state between calls)."""
-    estimator = getattr(_local, "dis", None)
+def _dis(preset: int) -> cv2.DISOpticalFlow:
+    """One DIS estimator per preset and thread (they keep state between calls)."""
+    estimators: dict[int, cv2.DISOpticalFlow] | None = getattr(_local, "dis", None)
+    if estimators is None:
+        estimators = _local.dis = {}
+    estimator = estimators.get(preset)
     if estimator is None:
-        estimator = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-        _local.dis = estimator
+        estimator = estimators[preset] = cv2.DISOpticalFlow.create(preset)
     return estimator
 
 
