@@ -20,7 +20,7 @@ from .decode import ANALYSIS_WIDTH, FrameSource, open_source, picture_bytes, rat
 from .detect import DETECTORS, Candidate, DetectorSettings, StreamingDetector
 from .detect.cuts import cut_strength_of
 from .features import FeatureExtractor, FrameSignals
-from .interrupts import InterruptGate
+from .interrupts import signals_deferred
 from .keyframes import KeyframeSelector, Pick
 from .region import AnalysisCrop, Rect, parse_roi
 from .decode.span import Position, SpanSource, parse_position, with_range
@@ -380,52 +380,50 @@ def _run(reader: FrameSource, watchdog: Watchdog, *, sensitivity: float, thresho
     frames = iter(reader)
     # With finish_on_interrupt a frame is taken in whole or not at all: Ctrl-C arriving halfway takes
     # effect once it is in, so the timeline, the shots and their keyframes cover the same frames.
-    gate = InterruptGate() if finish_on_interrupt else None
-    whole_frame = gate.closed if gate is not None else contextlib.nullcontext
-    with gate or contextlib.nullcontext():
-        while True:
-            try:
-                frame = next(frames)  # where a live run spends its time: Ctrl-C lands here
-            except StopIteration:
-                break
-            except KeyboardInterrupt as exc:
-                if not finish_on_interrupt or watchdog.fired:
-                    raise
-                interrupted = exc
-                break
-            try:
-                with whole_frame():
-                    watchdog.kick()
-                    planes = crop(frame.y, frame.u, frame.v) if crop is not None else (frame.y, frame.u, frame.v)
-                    signals = features.push(frame.index, frame.time, *planes)
-                    strength = cut_strength_of(signals)
-                    if on_signals is not None:
-                        on_signals(signals, strength)
-                    if count:
-                        cadence.add(frame.time - last_time)
-                    else:
-                        builder.begin(frame.index, frame.time)
-                        first_frame, first_time = frame.index, frame.time
-                    if frame.index % 1024 == 1023:
-                        oldest = detector.oldest_frame  # what a transition still to come may refer to
-                        times.trim(oldest)
-                        reads.trim(oldest)
-                    times[frame.index] = frame.time
-                    reads[frame.index] = frame.read_at
-                    last_time = frame.time
-                    if keyframes:
-                        selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
-                                     change=strength, picture=frame.source, clean=frame.clean)
-                    for cand in detector.push(signals):
-                        builder.transition(cand)
-                    count = frame.index + 1
-                    if progress is not None and count % 25 == 0:
-                        progress(count, info.frame_count)
-            except KeyboardInterrupt as exc:
-                if not finish_on_interrupt or watchdog.fired:
-                    raise
-                interrupted = exc  # raised once the frame was in whole (the gate): stop after it
-                break
+    whole_frame = signals_deferred if finish_on_interrupt else contextlib.nullcontext
+    while True:
+        try:
+            frame = next(frames)  # where a live run spends its time: Ctrl-C lands here
+        except StopIteration:
+            break
+        except KeyboardInterrupt as exc:
+            if not finish_on_interrupt or watchdog.fired:
+                raise
+            interrupted = exc
+            break
+        try:
+            with whole_frame():
+                watchdog.kick()
+                planes = crop(frame.y, frame.u, frame.v) if crop is not None else (frame.y, frame.u, frame.v)
+                signals = features.push(frame.index, frame.time, *planes)
+                strength = cut_strength_of(signals)
+                if on_signals is not None:
+                    on_signals(signals, strength)
+                if count:
+                    cadence.add(frame.time - last_time)
+                else:
+                    builder.begin(frame.index, frame.time)
+                    first_frame, first_time = frame.index, frame.time
+                if frame.index % 1024 == 1023:
+                    oldest = detector.oldest_frame  # what a transition still to come may refer to
+                    times.trim(oldest)
+                    reads.trim(oldest)
+                times[frame.index] = frame.time
+                reads[frame.index] = frame.read_at
+                last_time = frame.time
+                if keyframes:
+                    selector.add(frame.index, frame.time, sharpness=signals.sharpness, hist=signals.hist,
+                                 change=strength, picture=frame.source, clean=frame.clean)
+                for cand in detector.push(signals):
+                    builder.transition(cand)
+                count = frame.index + 1
+                if progress is not None and count % 25 == 0:
+                    progress(count, info.frame_count)
+        except KeyboardInterrupt as exc:
+            if not finish_on_interrupt or watchdog.fired:
+                raise
+            interrupted = exc  # raised once the frame was in whole: stop after it
+            break
     if count == 0:
         raise interrupted or DecodeError(f"{info.path}: no decodable video frames")
     for cand in detector.finish():

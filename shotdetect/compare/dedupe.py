@@ -44,7 +44,8 @@ from ..decode import Frame
 from ..errors import OutputError
 from ..export.atomic import atomic_write_bytes, atomic_write_text
 from ..export.images import IMAGE_FORMATS
-from ..export.outdir import OutputDir, signals_deferred
+from ..export.outdir import OutputDir
+from ..interrupts import signals_deferred
 from ..export.ownership import source_record, write_manifest
 from ..features.histogram import bhattacharyya, kl_divergence, yuv_histogram
 from ..settings import choice, real

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 from ..errors import OutputError
+from ..interrupts import signals_deferred
 from .folderlock import FolderLock
 from .ownership import MANIFEST_NAME, STAGING_MARK, Survey, file_record, source_record, survey, write_manifest
 
-__all__ = ["OutputDir", "signals_deferred", "refuse_foreign", "remove_stale", "sweep_killed_run", "abandon_open_folders"]
+__all__ = ["OutputDir", "refuse_foreign", "remove_stale", "sweep_killed_run", "abandon_open_folders"]
 
 
 def refuse_foreign(folder: Path, found: Survey, keep: Iterable[Path] = ()) -> None:
@@ -266,36 +265,3 @@ class OutputDir:
                 raise
             finally:
                 shutil.rmtree(backup, ignore_errors=True)
-
-
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold back SIGINT and SIGTERM (main thread only) until the block is done.
-
-    The kernel may hand a process-wide signal to any thread, and Python runs its handler in the
-    main thread at the next chance, so masking the main thread alone does not defer it: the
-    handlers themselves are swapped for ones that only note the signal, which is raised again
-    (with the original handler back in place) when the block ends.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous: dict[int, Any] = {}
-
-    def note(signum: int, frame: object) -> None:
-        caught.append(signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[signum] = signal.signal(signum, note)
-        except (ValueError, OSError):  # pragma: no cover
-            pass
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
-        for noted in dict.fromkeys(caught):
-            if previous.get(noted) not in (signal.SIG_IGN, None):
-                signal.raise_signal(noted)
