@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from shotdetect.errors import OutputError
 from shotdetect.export.folderlock import FolderLock
+from shotdetect.export.outdir import OutputDir
 from shotdetect.export.ownership import MANIFEST_NAME, STAGING_MARK
 
 USER_FILES = {  # names the old pattern-based --overwrite deleted
@@ -118,6 +120,42 @@ def test_two_runs_at_once_never_both_succeed(short_clip, tmp_path):
         assert "another shotdetect run" in "".join(errors)
     doc = json.loads((out / MANIFEST_NAME).read_text())
     assert {f["name"] for f in doc["files"]} == {p.name for p in out.iterdir() if p.name != MANIFEST_NAME}
+
+
+def test_a_run_refused_by_the_lock_never_removes_the_folder_the_winner_uses(tmp_path):
+    out = tmp_path / "race" / "out"  # both runs see no folder, both create it, one wins the lock
+    loser, winner = OutputDir(out), FolderLock(out)
+    take_lock = loser._lock.acquire
+
+    def winner_first():
+        winner.acquire()  # the other run locks the folder between the loser's mkdir and its lock
+        return take_lock()
+
+    loser._lock.acquire = winner_first  # type: ignore[method-assign]
+    with pytest.raises(OutputError, match="another shotdetect run"):
+        loser.open()
+    assert out.is_dir()  # still there for the winner to write into
+    winner.release()
+    with OutputDir(out) as staging:
+        (staging / "timeline.json").write_text("{}")
+    assert (out / "timeline.json").read_text() == "{}"
+
+
+def test_a_folder_taken_away_before_the_lock_is_made_again(tmp_path):
+    out = tmp_path / "gone"
+    run = OutputDir(out)
+    take_lock, tries = run._lock.acquire, []
+
+    def removed_first():
+        if not tries:
+            out.rmdir()  # a failing run that created it too removes it between the mkdir and the lock
+        tries.append(1)
+        return take_lock()
+
+    run._lock.acquire = removed_first  # type: ignore[method-assign]
+    with run as staging:
+        (staging / "timeline.json").write_text("{}")
+    assert len(tries) == 2 and (out / "timeline.json").is_file()
 
 
 def test_staging_left_by_a_killed_run_is_cleaned_up(short_clip, tmp_path):

@@ -74,11 +74,11 @@ def sweep_killed_run(folder: Path, *, created: bool) -> None:
         return  # still in use: its run cleans up itself
     try:
         remove_stale(folder, survey(folder))
+        if created:
+            with suppress(OSError):
+                folder.rmdir()  # only if empty, and only while no other run holds it
     finally:
         lock.release()
-    if created:
-        with suppress(OSError):
-            folder.rmdir()  # only if empty
 
 
 def _make_staging(folder: Path, prefix: str) -> Path:
@@ -86,6 +86,9 @@ def _make_staging(folder: Path, prefix: str) -> Path:
     (path / STAGING_MARK).write_bytes(b"")
     return path
 
+
+#: How often to create and lock a folder that another run took away in between (see ``_make_and_lock``).
+_LOCK_TRIES = 3
 
 #: The output folders of this process that are open (between :meth:`OutputDir.open` and the end of the run).
 _open_folders: set[OutputDir] = set()
@@ -143,13 +146,8 @@ class OutputDir:
             raise OutputError(f"{self.path}: exists and is not a folder")
         # Remember which folders this run creates, so a failed run can take them away again.
         self._created = [p for p in [self.path, *self.path.parents] if not p.exists()]
+        self._make_and_lock()
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            self._remove_created()
-            raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from exc
-        try:
-            self._lock.acquire()
             found = survey(self.path)
             remove_stale(self.path, found)
             refuse_foreign(self.path, found, self.keep)
@@ -171,7 +169,30 @@ class OutputDir:
     def __enter__(self) -> Path:
         return self.open()
 
+    def _make_and_lock(self) -> None:
+        """Create the folder and lock it. A second run started at the same moment may have created
+        it too, and may take it away again when it fails: so try again while the folder vanishes
+        between the two steps, and leave the folders to the run that holds the lock."""
+        for attempt in range(_LOCK_TRIES):
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                for folder in self._created:  # the parents this attempt made before it failed
+                    with suppress(OSError):
+                        folder.rmdir()
+                raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from exc
+            try:
+                self._lock.acquire()
+                return
+            except OutputError:
+                if self.path.is_dir() or attempt == _LOCK_TRIES - 1:
+                    raise  # held by another run (or gone for good): its folders are not ours to remove
+
     def _remove_created(self) -> None:
+        """Remove the folders this run created, deepest first, while it still holds the lock (a run
+        refused by the lock never removes anything: the folder is the other run's now)."""
+        if not self._lock.held:
+            return
         for folder in self._created:  # deepest first
             try:
                 folder.rmdir()
